@@ -1,0 +1,151 @@
+// createApp(config): builds the whole server (database, HTTP, Socket.IO, notifier) without
+// listening, so tests and the CLI start it the same way on any port.
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as IoServer } from "socket.io";
+import type { Router } from "express";
+import type { Config } from "./config.ts";
+import { openDatabase, type Database } from "./db/client.ts";
+import { migrate, migrationsFor } from "./db/migrate.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { MAX_PACKET_BYTES } from "./protocol.ts";
+import { createAgent, toAgentDto } from "./agents/service.ts";
+import { setupToken } from "./auth/tokens.ts";
+import { normalizeOrigin } from "./auth/origins.ts";
+import { ensureDemoSite } from "./sites/service.ts";
+import { createExpressApp } from "./http/express-app.ts";
+import { Notifier } from "./realtime/notifier.ts";
+import { Presence } from "./realtime/presence.ts";
+import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
+import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
+import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
+
+export interface ParleyApp {
+  config: Config;
+  httpServer: HttpServer;
+  io: IoServer;
+  database: Database;
+  log: Logger;
+  metrics: Metrics;
+  notifier: Notifier;
+  /** the console URL that creates the first admin; null once an agent exists */
+  setupUrl: string | null;
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** routers other rooms contribute (mounted before static files and the API 404) */
+  extraRoutes?: (app: { database: Database; config: Config; log: Logger }) => Router[];
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<ParleyApp> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const applied = await migrate(config.databaseUrl);
+  if (applied.length) log.info({ migrations: applied }, "database migrated");
+  const database = await openDatabase(config.databaseUrl);
+  const db = database.prisma;
+  const metrics = createMetrics();
+
+  if (config.seedDemo) {
+    const demo = await ensureDemoSite(db, config.publicUrl);
+    if (demo) log.info({ siteKey: demo.key }, "Demo site created");
+  }
+  let setupUrl: string | null = null;
+  if ((await db.agent.count()) === 0) {
+    if (config.adminEmail && config.adminPassword) {
+      const admin = await createAgent(db, { email: config.adminEmail, name: "Admin", role: "admin", password: config.adminPassword });
+      log.info({ agentId: admin.id }, "admin created from PARLEY_ADMIN_EMAIL");
+    } else {
+      setupUrl = `${config.publicUrl}/console/setup?token=${setupToken(config.secret)}`;
+    }
+  }
+
+  const migrationNames = migrationsFor(database.provider).map((m) => m.name);
+  const readiness = {
+    async check() {
+      await db.$queryRawUnsafe("SELECT 1");
+      const rows = await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM "_parley_migrations"`);
+      const have = new Set(rows.map((r) => r.name));
+      const missing = migrationNames.filter((n) => !have.has(n));
+      return missing.length ? `migrations pending: ${missing.join(", ")}` : null;
+    },
+  };
+
+  const expressApp = createExpressApp({
+    db,
+    config,
+    log,
+    metrics,
+    readiness,
+    extraRoutes: options.extraRoutes?.({ database, config, log }),
+  });
+  const httpServer = createServer(expressApp);
+  const publicOrigin = normalizeOrigin(config.publicUrl);
+  const io = new IoServer(httpServer, {
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    // Engine-level CORS is open because each namespace checks the origin itself: /visitor
+    // against the site's allowed origins, /agent against Parley's own origin.
+    cors: { origin: true, credentials: true },
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+  });
+  // Each namespace speaks its own event map (protocol.ts); Server<> can only carry one, so the
+  // namespaces are typed here, once.
+  const visitors = io.of("/visitor") as unknown as VisitorNamespace;
+  const agents = io.of("/agent") as unknown as AgentNamespace;
+  agents.use((socket, next) => {
+    const origin = socket.handshake.headers.origin;
+    const host = socket.handshake.headers.host;
+    const sameOrigin = !origin || origin === publicOrigin || (host !== undefined && normalizeOrigin(origin) !== null && new URL(origin).host === host);
+    if (!sameOrigin) return next(Object.assign(new Error("Cross-origin console connections are refused"), { data: { code: "forbidden" } }));
+    next();
+  });
+
+  const notifier = new Notifier(db, visitors, agents, metrics, log);
+  const presence = new Presence(config.graceSeconds * 1000, (agentId) => {
+    void (async () => {
+      const agent = await db.agent.update({ where: { id: agentId }, data: { status: "offline" } });
+      log.info({ agentId }, "agent offline after grace period");
+      agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
+    })().catch((err: unknown) => log.error({ err }, "presence update failed"));
+  });
+  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier });
+  setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence });
+
+  let closed = false;
+  return {
+    config,
+    httpServer,
+    io,
+    database,
+    log,
+    metrics,
+    notifier,
+    setupUrl,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          const addr = httpServer.address() as AddressInfo;
+          const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+          resolve({ port: addr.port, url: `http://${shownHost}:${addr.port}` });
+        });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      presence.close();
+      // Tell clients first, so they reconnect with backoff instead of treating it as a failure.
+      visitors.emit("server:shutdown");
+      agents.emit("server:shutdown");
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await notifier.idle();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Inbox rows for agents: conversation + site name + visitor + first visitor message.
+import type { Db } from "../db/client.ts";
+import type { ConversationStatus, ConversationSummaryDto } from "../protocol.ts";
+import { toVisitorDto } from "../visitors/service.ts";
+import { toConversationDto } from "./dto.ts";
+
+const PREVIEW_LENGTH = 140;
+
+const summaryInclude = {
+  assignee: { select: { id: true, name: true } },
+  site: { select: { name: true } },
+  visitor: true,
+  messages: { where: { authorKind: "visitor" }, orderBy: { seq: "asc" }, take: 1, select: { body: true } },
+} as const;
+
+type SummaryRow = NonNullable<Awaited<ReturnType<typeof loadOne>>>;
+
+function loadOne(db: Db, id: string) {
+  return db.conversation.findUnique({ where: { id }, include: summaryInclude });
+}
+
+function toSummary(row: SummaryRow): ConversationSummaryDto {
+  const first = row.messages[0]?.body ?? null;
+  return {
+    ...toConversationDto(row),
+    siteName: row.site.name,
+    visitor: toVisitorDto(row.visitor),
+    preview: first === null ? null : first.slice(0, PREVIEW_LENGTH),
+  };
+}
+
+export async function summaryOf(db: Db, id: string): Promise<ConversationSummaryDto | null> {
+  const row = await loadOne(db, id);
+  return row ? toSummary(row) : null;
+}
+
+export async function listSummaries(
+  db: Db,
+  filter: { status?: ConversationStatus; assigneeId?: string; limit?: number },
+): Promise<ConversationSummaryDto[]> {
+  const rows = await db.conversation.findMany({
+    where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.assigneeId ? { assigneeId: filter.assigneeId } : {}) },
+    orderBy: filter.status === "queued" ? [{ queuedAt: "asc" }, { id: "asc" }] : [{ createdAt: "desc" }],
+    take: filter.limit ?? 200,
+    include: summaryInclude,
+  });
+  return rows.map(toSummary);
+}

@@ -1,0 +1,37 @@
+// One Prisma client per provider, both generated from prisma/schema.prisma. The SQLite client's
+// types stand for both: the PostgreSQL schema differs only in its provider line.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
+import { providerOf, sqlitePath, type Provider } from "./provider.ts";
+
+export type Db = SqliteClient;
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+export interface Database {
+  prisma: Db;
+  provider: Provider;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(databaseUrl: string): Promise<Database> {
+  const provider = providerOf(databaseUrl);
+  let prisma: Db;
+  if (provider === "sqlite") {
+    const file = sqlitePath(databaseUrl);
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    prisma = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${file}` }) });
+    // WAL lets readers run beside the writer; the busy timeout rides out another process's write.
+    await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+    await prisma.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  } else {
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+    prisma = client as unknown as Db;
+  }
+  await prisma.$connect();
+  return { prisma, provider, close: () => prisma.$disconnect() };
+}

@@ -1,0 +1,43 @@
+// The Express application: security headers, body limits, routes, JSON errors.
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { Db } from "../db/client.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { authRoutes } from "./auth-routes.ts";
+import { healthRoutes, type Readiness } from "./health-routes.ts";
+import { errorHandler, sendError } from "./routes-kit.ts";
+import { staticRoutes } from "./static-routes.ts";
+import { transcriptRoutes } from "./transcript-routes.ts";
+
+export interface HttpDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** extra routers mounted by other rooms (widget, console, exports ...) before the 404 */
+  extraRoutes?: express.Router[];
+}
+
+export const JSON_BODY_LIMIT = "64kb";
+
+export function createExpressApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(helmet());
+  app.use(healthRoutes(deps.db, deps.metrics, deps.readiness));
+  const api = express.Router();
+  api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use(authRoutes(deps.db, deps.config, deps.log));
+  api.use(transcriptRoutes(deps.db));
+  app.use("/api/v1", api);
+  for (const r of deps.extraRoutes ?? []) app.use(r);
+  app.use(staticRoutes());
+  app.get("/", (_req, res) => res.redirect("/console/"));
+  app.use("/api", (_req, res) => sendError(res, "not_found", "No such API route"));
+  app.use(errorHandler(deps.log));
+  return app;
+}

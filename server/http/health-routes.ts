@@ -1,0 +1,37 @@
+// Liveness, readiness and Prometheus metrics.
+import { Router } from "express";
+import type { Db } from "../db/client.ts";
+import type { Metrics } from "../metrics.ts";
+import { route } from "./routes-kit.ts";
+
+export interface Readiness {
+  /** null when ready; otherwise what is wrong (no secrets, no SQL) */
+  check(): Promise<string | null>;
+}
+
+export function healthRoutes(db: Db, metrics: Metrics, readiness: Readiness): Router {
+  const r = Router();
+  r.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  r.get(
+    "/readyz",
+    route(async (_req, res) => {
+      const problem = await readiness.check().catch(() => "database unreachable");
+      if (problem) res.status(503).json({ status: "unavailable", reason: problem });
+      else res.json({ status: "ready" });
+    }),
+  );
+  r.get(
+    "/metrics",
+    route(async (_req, res) => {
+      // The queue gauge is refreshed from the database on scrape: it must be right across processes.
+      const queued = await db.conversation.groupBy({ by: ["siteId"], where: { status: "queued" }, _count: { _all: true } });
+      metrics.queued.reset();
+      for (const q of queued) metrics.queued.set({ site: q.siteId }, q._count._all);
+      res.setHeader("Content-Type", metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    }),
+  );
+  return r;
+}

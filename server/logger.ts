@@ -1,0 +1,26 @@
+// Structured logs. Anything that could carry a secret or a customer's words is redacted, so a
+// careless log call cannot leak them at any level.
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  "password",
+  "*.password",
+  "token",
+  "*.token",
+  "body",
+  "*.body",
+  "cookie",
+  "*.cookie",
+  "req.headers.cookie",
+  "req.headers.authorization",
+  "headers.cookie",
+  "headers.authorization",
+  "secret",
+  "*.secret",
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { app: "parley" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+}

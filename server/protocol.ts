@@ -1,0 +1,251 @@
+// The wire contract between the Parley server, the widget and the console.
+// Browser code imports this module with `import type` only, so nothing here may be needed at
+// run time by a client: keep it to types plus the few constants the server itself uses.
+
+// ---------------------------------------------------------------------------------------------
+// Acks
+// ---------------------------------------------------------------------------------------------
+
+export type ErrorCode =
+  | "bad_request" // payload failed validation
+  | "unauthorized" // no or invalid credentials
+  | "forbidden" // authenticated, but not allowed to touch this
+  | "not_found"
+  | "conflict" // state does not allow it (closed conversation, already assigned ...)
+  | "rate_limited"
+  | "too_large"
+  | "not_eligible" // transfer/assign target cannot take the chat
+  | "unavailable" // a dependency (database, redis) is down: retry later
+  | "internal"; // anything unexpected; the message is generic, details are in the server log
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckFn<T> = (result: Ack<T>) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes (what crosses the wire; dates are ISO strings)
+// ---------------------------------------------------------------------------------------------
+
+export type ConversationStatus = "queued" | "assigned" | "closed";
+export type AuthorKind = "visitor" | "agent" | "system";
+export type AgentStatus = "online" | "away" | "offline";
+export type AgentRole = "admin" | "agent";
+
+export interface MessageDto {
+  id: string;
+  conversationId: string;
+  /** gapless per conversation, starting at 1; clients resume with the last one they saw */
+  seq: number;
+  authorKind: AuthorKind;
+  authorId: string | null;
+  /** display name of the author (agent name, visitor name), null when unknown */
+  authorName: string | null;
+  body: string;
+  /** the sender's idempotency key */
+  clientId: string;
+  /** private agent note: only ever sent on the /agent namespace */
+  note: boolean;
+  createdAt: string;
+}
+
+export interface AgentRef {
+  id: string;
+  name: string;
+}
+
+export interface ConversationDto {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  status: ConversationStatus;
+  assignee: AgentRef | null;
+  lastSeq: number;
+  tags: string[];
+  rating: number | null;
+  createdAt: string;
+  queuedAt: string;
+  assignedAt: string | null;
+  firstResponseAt: string | null;
+  closedAt: string | null;
+}
+
+export interface VisitorDto {
+  id: string;
+  siteId: string;
+  name: string | null;
+  email: string | null;
+  identified: boolean;
+  attributes: Record<string, string | number | boolean | null>;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+/** what an agent sees of a conversation in lists: enough for the inbox without a second call */
+export interface ConversationSummaryDto extends ConversationDto {
+  siteName: string;
+  visitor: VisitorDto;
+  /** first visitor message, truncated; null before the visitor wrote anything */
+  preview: string | null;
+}
+
+export interface QueuePositionDto {
+  conversationId: string;
+  /** 1-based position among the site's queued conversations */
+  position: number;
+  /** estimated seconds until an agent picks it up; null when no estimate can be made */
+  estimatedWaitSeconds: number | null;
+}
+
+export interface TypingDto {
+  conversationId: string;
+  typing: boolean;
+  /** visitor's draft, for the console's live preview; never sent to visitors */
+  preview?: string;
+}
+
+export interface AgentDto {
+  id: string;
+  email: string;
+  name: string;
+  role: AgentRole;
+  status: AgentStatus;
+  maxChats: number | null;
+  openCount: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits enforced by the server (clients may mirror them for early feedback)
+// ---------------------------------------------------------------------------------------------
+
+export const MAX_MESSAGE_LENGTH = 5000;
+export const MAX_CLIENT_ID_LENGTH = 64;
+/** Socket.IO maxHttpBufferSize: a single packet larger than this closes the connection */
+export const MAX_PACKET_BYTES = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// /visitor namespace
+// Handshake: io(`${base}/visitor`, { auth: { siteKey, token? } }) from an allowed origin.
+// Without a (valid) token the server creates a visitor and sends `session` with a new token,
+// which the client must keep and send next time.
+// ---------------------------------------------------------------------------------------------
+
+export interface VisitorHandshakeAuth {
+  siteKey: string;
+  token?: string;
+}
+
+export interface VisitorSessionDto {
+  token: string;
+  visitor: VisitorDto;
+  /** the visitor's open (queued or assigned) conversation, if any, with the latest messages */
+  conversation: ConversationDto | null;
+}
+
+export interface OpenConversationInput {
+  /** idempotency key: a retried open with the same key returns the same conversation */
+  clientId: string;
+  /** optional first message, stored in the same step */
+  message?: { clientId: string; body: string };
+  /** pre-chat form answers */
+  name?: string;
+  email?: string;
+  fields?: Record<string, string>;
+}
+
+export interface SendMessageInput {
+  conversationId: string;
+  clientId: string;
+  body: string;
+}
+
+export interface SinceInput {
+  conversationId: string;
+  /** the last sequence the client holds; 0 for everything */
+  afterSeq: number;
+}
+
+export interface VisitorClientToServer {
+  "conversation:open": (input: OpenConversationInput, ack: AckFn<{ conversation: ConversationDto; messages: MessageDto[] }>) => void;
+  "message:send": (input: SendMessageInput, ack: AckFn<MessageDto>) => void;
+  "messages:since": (input: SinceInput, ack: AckFn<MessageDto[]>) => void;
+  "conversation:close": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
+  "conversation:rate": (input: { conversationId: string; rating: number }, ack: AckFn<ConversationDto>) => void;
+  typing: (input: { conversationId: string; typing: boolean; preview?: string }) => void;
+  "visitor:update": (
+    input: { name?: string; email?: string; attributes?: Record<string, string | number | boolean | null> },
+    ack: AckFn<VisitorDto>,
+  ) => void;
+}
+
+export interface VisitorServerToClient {
+  session: (session: VisitorSessionDto) => void;
+  "message:new": (message: MessageDto) => void;
+  "conversation:updated": (conversation: ConversationDto) => void;
+  "queue:position": (position: QueuePositionDto) => void;
+  typing: (typing: TypingDto) => void;
+  /** the server is going away (deploy, shutdown): reconnect later, nothing is lost */
+  "server:shutdown": () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /agent namespace
+// Handshake: the console's session cookie (`parley_session`), sent by the browser; Node clients
+// pass it with `extraHeaders: { cookie }`.
+// ---------------------------------------------------------------------------------------------
+
+export interface AgentSendMessageInput extends SendMessageInput {
+  note?: boolean;
+}
+
+export interface AgentClientToServer {
+  "agent:status": (input: { status: AgentStatus }, ack: AckFn<AgentDto>) => void;
+  "queue:list": (input: Record<string, never>, ack: AckFn<ConversationSummaryDto[]>) => void;
+  "conversation:list": (
+    input: { status?: ConversationStatus; mine?: boolean },
+    ack: AckFn<ConversationSummaryDto[]>,
+  ) => void;
+  "conversation:get": (
+    input: { conversationId: string },
+    ack: AckFn<{ conversation: ConversationSummaryDto; messages: MessageDto[] }>,
+  ) => void;
+  "conversation:accept": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
+  "conversation:close": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
+  "message:send": (input: AgentSendMessageInput, ack: AckFn<MessageDto>) => void;
+  "messages:since": (input: SinceInput, ack: AckFn<MessageDto[]>) => void;
+  typing: (input: { conversationId: string; typing: boolean }) => void;
+}
+
+export interface AgentServerToClient {
+  "agent:updated": (agent: AgentDto) => void;
+  /** a conversation entered, changed in, or left the queue, or one of mine changed */
+  "conversation:updated": (conversation: ConversationSummaryDto) => void;
+  /** a conversation was assigned to me */
+  "conversation:assigned": (conversation: ConversationSummaryDto) => void;
+  "message:new": (message: MessageDto) => void;
+  typing: (typing: TypingDto) => void;
+  "server:shutdown": () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP (JSON). Errors are { error: { code, message } } with a 4xx/5xx status.
+// POST /api/v1/auth/login {email,password} -> AgentDto + Set-Cookie parley_session
+// POST /api/v1/auth/logout, GET /api/v1/auth/me -> AgentDto
+// POST /api/v1/setup {token,email,name,password} -> AgentDto (first admin, only when none exists)
+// GET  /api/v1/conversations/:id/transcript.json -> TranscriptDto
+// ---------------------------------------------------------------------------------------------
+
+export interface TranscriptDto {
+  conversation: ConversationDto;
+  site: { id: string; key: string; name: string };
+  visitor: VisitorDto;
+  agents: AgentRef[];
+  messages: MessageDto[];
+}
+
+export interface ErrorResponse {
+  error: ErrorBody;
+}

@@ -1,0 +1,172 @@
+// The /visitor namespace: widget connections. Thin: authenticate the handshake (site key,
+// allowed origin, visitor token), validate each event, call the domain, notify.
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import type { Config } from "../config.ts";
+import { TokenBucket } from "../auth/rate-limit.ts";
+import { originAllowed } from "../auth/origins.ts";
+import { DomainError } from "../errors.ts";
+import { toConversationDto } from "../conversations/dto.ts";
+import * as conversations from "../conversations/service.ts";
+import { allowedOriginsOf } from "../sites/service.ts";
+import { createVisitor, toVisitorDto, updateVisitor, visitorByToken } from "../visitors/service.ts";
+import type { Metrics } from "../metrics.ts";
+import { handle } from "./handler.ts";
+import type { Notifier } from "./notifier.ts";
+import * as s from "./schemas.ts";
+import { rooms, type VisitorNamespace, type VisitorSocket } from "./types.ts";
+
+export interface VisitorDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  notifier: Notifier;
+}
+
+/** Handshake errors carry a code in `data`, so the widget can tell "not allowed" from "down". */
+function refuse(code: string, message: string): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps): void {
+  const { db, log } = deps;
+
+  nsp.use((socket, next) => {
+    const auth = s.visitorAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) return next(refuse("bad_request", "A site key is required"));
+    void (async () => {
+      const site = await db.site.findUnique({ where: { key: auth.data.siteKey } });
+      if (!site) return next(refuse("not_found", "Unknown site"));
+      if (!originAllowed(socket.handshake.headers.origin, allowedOriginsOf(site))) {
+        log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
+        return next(refuse("forbidden", "This page's origin is not allowed for this site"));
+      }
+      const known = auth.data.token ? await visitorByToken(db, site.id, auth.data.token) : null;
+      if (known && auth.data.token) {
+        socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
+      } else {
+        const created = await createVisitor(db, site.id);
+        socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
+      }
+      next();
+    })().catch((err: unknown) => {
+      log.error({ err }, "visitor handshake failed");
+      next(refuse("unavailable", "Try again later"));
+    });
+  });
+
+  nsp.on("connection", (socket) => {
+    void onConnection(socket, deps).catch((err: unknown) => {
+      log.error({ err }, "visitor connection setup failed");
+      socket.disconnect(true);
+    });
+  });
+}
+
+async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<void> {
+  const { db, config, log, metrics, notifier } = deps;
+  const { siteId, visitorId } = socket.data;
+  metrics.visitorsConnected.inc();
+  socket.on("disconnect", () => metrics.visitorsConnected.dec());
+  const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
+  const ctx = (event: string) => ({ bucket, log, event });
+
+  /** The conversation, only if it is this visitor's; anything else is "not found" (no oracle). */
+  const own = async (conversationId: string) => {
+    const conv = await conversations.getConversation(db, conversationId);
+    if (!conv || conv.visitorId !== visitorId) throw new DomainError("not_found", "No such conversation");
+    return conv;
+  };
+
+  socket.on(
+    "conversation:open",
+    handle(ctx("conversation:open"), s.openConversation, async (input) => {
+      if (input.name !== undefined || input.email !== undefined || input.fields) {
+        await updateVisitor(db, visitorId, { name: input.name, email: input.email, attributes: input.fields });
+      }
+      const { conversation, created } = await conversations.openConversation(db, { siteId, visitorId, openKey: input.clientId });
+      if (input.message) {
+        const posted = await conversations.postMessage(db, {
+          conversationId: conversation.id,
+          authorKind: "visitor",
+          authorId: visitorId,
+          clientId: input.message.clientId,
+          body: input.message.body,
+        });
+        if (posted.created) notifier.message(posted.message, conversation);
+      }
+      if (created) {
+        log.info({ conversationId: conversation.id, siteId }, "conversation opened");
+        await notifier.conversation(conversation.id);
+        await notifier.queuePositions(siteId);
+        void notifier.drain();
+      }
+      const messages = await conversations.messagesSince(db, conversation.id, 0, { notes: false });
+      const fresh = (await conversations.getConversation(db, conversation.id)) ?? conversation;
+      return { conversation: toConversationDto(fresh), messages };
+    }),
+  );
+
+  socket.on(
+    "message:send",
+    handle(ctx("message:send"), s.sendMessage, async (input) => {
+      const conv = await own(input.conversationId);
+      const posted = await conversations.postMessage(db, { ...input, authorKind: "visitor", authorId: visitorId });
+      if (posted.created) notifier.message(posted.message, conv);
+      return posted.message;
+    }),
+  );
+
+  socket.on(
+    "messages:since",
+    handle(ctx("messages:since"), s.since, async (input) => {
+      await own(input.conversationId);
+      return conversations.messagesSince(db, input.conversationId, input.afterSeq, { notes: false });
+    }),
+  );
+
+  socket.on(
+    "conversation:close",
+    handle(ctx("conversation:close"), s.conversationRef, async (input) => {
+      await own(input.conversationId);
+      const result = await conversations.closeConversation(db, input.conversationId);
+      if (result.closed) {
+        await notifier.conversation(input.conversationId);
+        if (result.freedAgentId) void notifier.drain();
+      }
+      return toConversationDto(result.conversation);
+    }),
+  );
+
+  socket.on(
+    "conversation:rate",
+    handle(ctx("conversation:rate"), s.rate, async (input) => {
+      await own(input.conversationId);
+      const conv = await conversations.rateConversation(db, input.conversationId, input.rating);
+      await notifier.conversation(conv.id);
+      return toConversationDto(conv);
+    }),
+  );
+
+  socket.on(
+    "visitor:update",
+    handle(ctx("visitor:update"), s.visitorUpdate, async (input) => toVisitorDto(await updateVisitor(db, visitorId, input))),
+  );
+
+  socket.on(
+    "typing",
+    handle(ctx("typing"), s.visitorTyping, async (input) => {
+      const conv = await own(input.conversationId);
+      const targets = [rooms.watching(conv.id)];
+      if (conv.assigneeId) targets.push(rooms.agent(conv.assigneeId));
+      notifier.typingToAgents(targets, input);
+    }),
+  );
+
+  await socket.join(rooms.visitor(visitorId));
+  const visitor = await db.visitor.update({ where: { id: visitorId }, data: { lastSeenAt: new Date() } });
+  const open = await conversations.openConversationOf(db, visitorId);
+  socket.emit("session", { token: socket.data.token, visitor: toVisitorDto(visitor), conversation: open ? toConversationDto(open) : null });
+  if (open?.status === "queued") await notifier.queuePositions(siteId);
+}
