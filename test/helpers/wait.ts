@@ -40,12 +40,15 @@ export function until(check: () => boolean, socket: Socket, timeoutMs = DEFAULT_
       socket.offAny(listener);
       reject(new Error(`condition not met within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = () => {
-      if (!check()) return;
-      clearTimeout(timer);
-      socket.offAny(listener);
-      resolve();
-    };
+    // onAny runs before the event's own listeners (which may be what updates the state), so
+    // look after they ran.
+    const listener = () =>
+      queueMicrotask(() => {
+        if (!check()) return;
+        clearTimeout(timer);
+        socket.offAny(listener);
+        resolve();
+      });
     socket.onAny(listener);
   });
 }
