@@ -81,6 +81,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     readiness,
     extraRoutes: options.extraRoutes?.({ database, config, log }),
+    // Called only after startup, when the /agent namespace below exists.
+    adminHooks: { disconnectAgent: (agentId) => void agents.in(rooms.agent(agentId)).disconnectSockets(true) },
   });
   const httpServer = createServer(expressApp);
   const publicOrigin = normalizeOrigin(config.publicUrl);

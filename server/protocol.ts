@@ -235,17 +235,109 @@ export interface AgentServerToClient {
 // POST /api/v1/auth/login {email,password} -> AgentDto + Set-Cookie parley_session
 // POST /api/v1/auth/logout, GET /api/v1/auth/me -> AgentDto
 // POST /api/v1/setup {token,email,name,password} -> AgentDto (first admin, only when none exists)
-// GET  /api/v1/conversations/:id/transcript.json -> TranscriptDto
+// GET  /api/v1/conversations/:id/transcript.json -> TranscriptDto (?notes=1: agents only)
+// GET  /api/v1/conversations/:id/transcript.{csv,txt,html}; .txt also for the conversation's
+//      own visitor with `Authorization: Bearer v_...` (CORS for the site's allowed origins)
+// GET  /api/v1/transcripts/export?format=ndjson|csv&from&to&site&agent&status&tag
+//      -> NDJSON (one TranscriptDto per line) or CSV (one row per message)
 // ---------------------------------------------------------------------------------------------
+
+/** sent: stored; delivered/read: the other side's client reported it (when read marks exist) */
+export type TranscriptDeliveryState = "sent" | "delivered" | "read";
+
+export interface TranscriptMessageDto extends MessageDto {
+  deliveryState: TranscriptDeliveryState;
+}
 
 export interface TranscriptDto {
   conversation: ConversationDto;
   site: { id: string; key: string; name: string };
   visitor: VisitorDto;
   agents: AgentRef[];
-  messages: MessageDto[];
+  messages: TranscriptMessageDto[];
 }
 
 export interface ErrorResponse {
   error: ErrorBody;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agent console additions (issue 4). The event maps above are extended here by interface merging,
+// so the console's events sit together.
+// ---------------------------------------------------------------------------------------------
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 40;
+
+export interface AgentClientToServer {
+  /** replaces the conversation's tags (lower-cased, de-duplicated) */
+  "conversation:tags": (input: { conversationId: string; tags: string[] }, ack: AckFn<ConversationDto>) => void;
+  /** the visitor's other conversations (and, for identified visitors, those under the same id on the site) */
+  "visitor:conversations": (input: { conversationId: string }, ack: AckFn<ConversationSummaryDto[]>) => void;
+  /** active agents with their presence: transfer targets */
+  "agents:list": (input: Record<string, never>, ack: AckFn<AgentDto[]>) => void;
+}
+
+// HTTP for the console (JSON; cookie-authenticated writes need the header `X-Parley-CSRF: 1`):
+// GET  /api/v1/history?site&agent&from&to&tag&rating&q&cursor -> HistoryPageDto
+// GET  /api/v1/canned-responses?q -> CannedResponseDto[]; POST, PATCH /:id, DELETE /:id
+// Admin only (role admin), under /api/v1/admin:
+// GET|POST /sites, GET|PATCH /sites/:id, POST /sites/:id/identity-secret (rotate)
+// GET|POST /agents, PATCH /agents/:id (name, role, maxChats, active=false deactivates)
+// GET|POST /tokens (token shown once), DELETE /tokens/:id (revoke)
+export const CSRF_HEADER = "x-parley-csrf";
+
+export type RoutingMode = "auto" | "manual";
+
+export interface SiteDto {
+  id: string;
+  key: string;
+  name: string;
+  allowedOrigins: string[];
+  settings: Record<string, unknown>;
+  /** signs Parley('identify') hashes; admins only */
+  identitySecret: string;
+  routingMode: RoutingMode;
+  defaultCapacity: number | null;
+  /** the embed snippet to paste into the site */
+  snippet: string;
+  createdAt: string;
+}
+
+export interface AdminAgentDto extends AgentDto {
+  active: boolean;
+  createdAt: string;
+}
+
+export interface CreatedAgentDto {
+  agent: AdminAgentDto;
+  /** the generated password when none was given; shown once */
+  password: string | null;
+}
+
+export interface ApiTokenDto {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface CreatedApiTokenDto extends ApiTokenDto {
+  /** the secret itself: shown once, stored only hashed */
+  token: string;
+}
+
+export interface CannedResponseDto {
+  id: string;
+  shortcut: string;
+  title: string;
+  body: string;
+  updatedAt: string;
+}
+
+export interface HistoryPageDto {
+  items: ConversationSummaryDto[];
+  /** pass as `cursor` for the next page; null on the last one */
+  nextCursor: string | null;
 }

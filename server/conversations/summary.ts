@@ -6,7 +6,7 @@ import { toConversationDto } from "./dto.ts";
 
 const PREVIEW_LENGTH = 140;
 
-const summaryInclude = {
+export const summaryInclude = {
   assignee: { select: { id: true, name: true } },
   site: { select: { name: true } },
   visitor: true,
@@ -19,7 +19,7 @@ function loadOne(db: Db, id: string) {
   return db.conversation.findUnique({ where: { id }, include: summaryInclude });
 }
 
-function toSummary(row: SummaryRow): ConversationSummaryDto {
+export function toSummary(row: SummaryRow): ConversationSummaryDto {
   const first = row.messages[0]?.body ?? null;
   return {
     ...toConversationDto(row),

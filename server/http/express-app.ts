@@ -5,7 +5,10 @@ import type { Db } from "../db/client.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { adminRoutes, type AdminHooks } from "./admin-routes.ts";
 import { authRoutes } from "./auth-routes.ts";
+import { consoleRoutes } from "./console-routes.ts";
+import { csrfGuard } from "./csrf.ts";
 import { healthRoutes, type Readiness } from "./health-routes.ts";
 import { errorHandler, sendError } from "./routes-kit.ts";
 import { staticRoutes } from "./static-routes.ts";
@@ -17,6 +20,8 @@ export interface HttpDeps {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness;
+  /** lets the admin API drop a deactivated agent's live sockets */
+  adminHooks?: AdminHooks;
   /** extra routers mounted by other rooms (widget, console, exports ...) before the 404 */
   extraRoutes?: express.Router[];
 }
@@ -29,10 +34,13 @@ export function createExpressApp(deps: HttpDeps): Express {
   app.set("trust proxy", "loopback");
   app.use(helmet());
   app.use(healthRoutes(deps.db, deps.metrics, deps.readiness));
+  // Before every /api/v1 router, including those in extraRoutes.
+  app.use("/api/v1", csrfGuard());
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(deps.db, deps.config, deps.log));
   api.use(transcriptRoutes(deps.db));
+  api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
   app.use("/api/v1", api);
   for (const r of deps.extraRoutes ?? []) app.use(r);
   app.use(staticRoutes());

@@ -12,6 +12,7 @@ import { listSummaries, summaryOf } from "../conversations/summary.ts";
 import { claim } from "../routing/assign.ts";
 import { effectiveCapacity } from "../routing/capacity.ts";
 import type { Metrics } from "../metrics.ts";
+import { registerConsoleEvents } from "./console-events.ts";
 import { handle } from "./handler.ts";
 import type { Notifier } from "./notifier.ts";
 import type { Presence } from "./presence.ts";
@@ -62,6 +63,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   });
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
+  registerConsoleEvents(socket, deps, ctx);
 
   const existing = async (conversationId: string) => {
     const conv = await conversations.getConversation(db, conversationId);

@@ -57,7 +57,8 @@ export function visitorRefused(server: TestServer, opts: VisitorOptions = {}): P
 export async function login(server: TestServer, email: string, password = "correct horse battery"): Promise<{ cookie: string; agent: AgentDto }> {
   const res = await fetch(`${server.url}/api/v1/auth/login`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // The console sends this on every write; the server refuses session writes without it (CSRF).
+    headers: { "content-type": "application/json", "x-parley-csrf": "1" },
     body: JSON.stringify({ email, password }),
   });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
