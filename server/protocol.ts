@@ -341,3 +341,114 @@ export interface HistoryPageDto {
   /** pass as `cursor` for the next page; null on the last one */
   nextCursor: string | null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Widget additions (issue 3): read receipts (both namespaces), identify, the offline form, site
+// settings and the widget's public config. Merged into the maps above by interface merging.
+// ---------------------------------------------------------------------------------------------
+
+export type Reader = "visitor" | "agent";
+
+export interface ConversationDto {
+  /** highest seq the visitor has seen; only moves forward */
+  visitorReadSeq: number;
+  /** highest seq an agent has seen; only moves forward */
+  agentReadSeq: number;
+}
+
+export interface ReadInput {
+  conversationId: string;
+  /** the highest seq this side has now seen (at most the conversation's lastSeq) */
+  seq: number;
+}
+
+/** sent to the other side when one side's read mark moves forward */
+export interface ReadReceiptDto {
+  conversationId: string;
+  reader: Reader;
+  seq: number;
+}
+
+/** Parley('identify', ...): hash = hex HMAC-SHA256 of `id` keyed with the site's identity secret */
+export interface IdentifyInput {
+  id: string;
+  name?: string;
+  email?: string;
+  hash?: string;
+}
+
+/** the offline form: no agent online or outside business hours */
+export interface OfflineMessageInput {
+  /** idempotency key of the conversation it creates */
+  clientId: string;
+  email: string;
+  name?: string;
+  message: { clientId: string; body: string };
+}
+
+export interface VisitorClientToServer {
+  "conversation:read": (input: ReadInput, ack: AckFn<ReadReceiptDto>) => void;
+  /** verified ids set the visitor's external id; a site with requireIdentity refuses unsigned ones */
+  "visitor:identify": (input: IdentifyInput, ack: AckFn<VisitorDto>) => void;
+  /** stores the message as a conversation tagged "offline" that agents pick up later */
+  "conversation:offline": (input: OfflineMessageInput, ack: AckFn<{ conversation: ConversationDto; messages: MessageDto[] }>) => void;
+}
+
+export interface VisitorServerToClient {
+  "conversation:read": (receipt: ReadReceiptDto) => void;
+}
+
+export interface AgentClientToServer {
+  "conversation:read": (input: ReadInput, ack: AckFn<ReadReceiptDto>) => void;
+}
+
+export interface AgentServerToClient {
+  "conversation:read": (receipt: ReadReceiptDto) => void;
+}
+
+export const OFFLINE_TAG = "offline";
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export interface PreChatField {
+  /** `name` and `email` fill the visitor's own fields; other keys become visitor attributes */
+  key: string;
+  label: string;
+  type: "text" | "email" | "tel";
+  required: boolean;
+}
+
+export interface BusinessHours {
+  /** IANA time zone, e.g. Europe/Paris */
+  timezone: string;
+  /** "HH:MM" intervals per day; a day without intervals is closed */
+  days: Partial<Record<Weekday, { from: string; to: string }[]>>;
+}
+
+/** Site.settings, validated by server/sites/settings.ts */
+export interface SiteSettings {
+  color: string;
+  position: "left" | "right";
+  greeting: string;
+  launcherLabel: string;
+  preChat: { enabled: boolean; fields: PreChatField[] };
+  requireIdentity: boolean;
+  businessHours: BusinessHours | null;
+  sound: boolean;
+  titleFlash: boolean;
+}
+
+// GET /api/v1/widget/config/:siteKey (public; CORS for the site's allowed origins)
+// -> WidgetConfigDto. A page whose origin is not allowed gets `enabled: false` with a 200, so the
+// host page's console shows the loader's warning rather than a failed request.
+export type WidgetConfigDto =
+  | {
+      enabled: true;
+      siteName: string;
+      settings: SiteSettings;
+      /** text colour readable on `settings.color` (WCAG AA) */
+      foreground: string;
+      /** an agent is online and the site is within business hours */
+      online: boolean;
+    }
+  | { enabled: false; code: "forbidden" | "not_found"; message: string };

@@ -12,6 +12,8 @@ export interface ConversationRow {
   lastSeq: number;
   tags: string;
   rating: number | null;
+  visitorReadSeq: number;
+  agentReadSeq: number;
   createdAt: Date;
   queuedAt: Date;
   assignedAt: Date | null;
@@ -43,6 +45,8 @@ export function toConversationDto(c: ConversationRow): ConversationDto {
     lastSeq: c.lastSeq,
     tags: parseJsonArray(c.tags),
     rating: c.rating,
+    visitorReadSeq: c.visitorReadSeq,
+    agentReadSeq: c.agentReadSeq,
     createdAt: c.createdAt.toISOString(),
     queuedAt: c.queuedAt.toISOString(),
     assignedAt: iso(c.assignedAt),
