@@ -294,7 +294,7 @@ export interface SiteDto {
   key: string;
   name: string;
   allowedOrigins: string[];
-  settings: Record<string, unknown>;
+  settings: SiteSettings;
   /** signs Parley('identify') hashes; admins only */
   identitySecret: string;
   routingMode: RoutingMode;

@@ -7,6 +7,8 @@ import type { Logger } from "../logger.ts";
 import { DomainError } from "../errors.ts";
 import { inviteAgent, listAgents, toAdminAgentDto, updateAgent } from "../agents/admin.ts";
 import { addSite, getSite, listSites, rotateIdentitySecret, toSiteDto, updateSite } from "../sites/admin.ts";
+import { applySettingsPatch, siteSettingsOf } from "../sites/settings.ts";
+import { formatZodError } from "../realtime/handler.ts";
 import { createToken, listTokens, revokeToken, toApiTokenDto } from "../tokens/service.ts";
 import { requireAgent, type Caller } from "./authn.ts";
 import { parseBody, route } from "./routes-kit.ts";
@@ -20,7 +22,8 @@ const siteFields = {
   defaultCapacity: capacity.nullable(),
 };
 const newSite = z.strictObject({ name, ...siteFields, allowedOrigins: origins.min(1, "at least one origin") }).partial({ routingMode: true, defaultCapacity: true });
-const siteChanges = z.strictObject({ name, ...siteFields }).partial();
+// settings: a partial patch (top-level keys replace), validated by applySettingsPatch
+const siteChanges = z.strictObject({ name, ...siteFields, settings: z.record(z.string(), z.unknown()) }).partial();
 const role = z.enum(["admin", "agent"]);
 const newAgent = z.strictObject({
   email: z.email().max(254),
@@ -37,6 +40,15 @@ const idParam = z.string().min(1).max(64);
 export interface AdminHooks {
   /** drops every live console socket of the agent (all processes) */
   disconnectAgent(agentId: string): void;
+}
+
+function settingsFrom(site: { settings: string }, patch: unknown) {
+  try {
+    return applySettingsPatch(siteSettingsOf(site), patch);
+  } catch (err) {
+    if (err instanceof z.ZodError) throw new DomainError("bad_request", `settings.${formatZodError(err)}`);
+    throw err;
+  }
 }
 
 type AdminCaller = Extract<Caller, { kind: "agent" }>;
@@ -73,7 +85,9 @@ export function adminRoutes(db: Db, config: Config, log: Logger, hooks: AdminHoo
     "/admin/sites/:id",
     admin(async (caller, req, res) => {
       const id = param(req, "id");
-      const updated = await updateSite(db, id, parseBody(siteChanges, req.body));
+      const { settings: patch, ...changes } = parseBody(siteChanges, req.body);
+      const settings = patch === undefined ? undefined : settingsFrom(await getSite(db, id), patch);
+      const updated = await updateSite(db, id, { ...changes, settings });
       log.info({ siteId: id, by: caller.agentId }, "site updated");
       res.json(site(updated));
     }),

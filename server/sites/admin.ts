@@ -1,11 +1,12 @@
-// Site administration: list, create, edit, rotate the identity secret. The settings object is
-// validated by the adapter (server/sites/settings.ts owns its shape); here it is stored as given.
+// Site administration: list, create, edit, rotate the identity secret. Settings are validated
+// by the adapter with server/sites/settings.ts; here they are stored as given.
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { DomainError } from "../errors.ts";
 import { parseJsonArray } from "../json-text.ts";
-import type { RoutingMode, SiteDto } from "../protocol.ts";
+import type { RoutingMode, SiteDto, SiteSettings } from "../protocol.ts";
 import { cleanOrigins, createSite, embedSnippet } from "./service.ts";
+import { siteSettingsOf } from "./settings.ts";
 
 export interface SiteRow {
   id: string;
@@ -19,22 +20,13 @@ export interface SiteRow {
   createdAt: Date;
 }
 
-function parseSettings(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export function toSiteDto(site: SiteRow, publicUrl: string): SiteDto {
   return {
     id: site.id,
     key: site.key,
     name: site.name,
     allowedOrigins: parseJsonArray(site.allowedOrigins),
-    settings: parseSettings(site.settings),
+    settings: siteSettingsOf(site),
     identitySecret: site.identitySecret,
     routingMode: site.routingMode === "manual" ? "manual" : "auto",
     defaultCapacity: site.defaultCapacity,
@@ -46,7 +38,7 @@ export function toSiteDto(site: SiteRow, publicUrl: string): SiteDto {
 export interface SiteChanges {
   name?: string;
   allowedOrigins?: readonly string[];
-  settings?: Record<string, unknown>;
+  settings?: SiteSettings;
   routingMode?: RoutingMode;
   defaultCapacity?: number | null;
 }

@@ -96,6 +96,15 @@ describe.each(dbKinds())("admin API on %s", (db) => {
     expect(edited.status).toBe(200);
     expect([edited.body.name, edited.body.defaultCapacity, edited.body.routingMode, edited.body.key]).toEqual(["Shop EU", null, "auto", site.key]);
 
+    const themed = await api<SiteDto>(server, "PATCH", `/api/v1/admin/sites/${site.id}`, {
+      cookie: admin,
+      body: { settings: { color: "#112233", greeting: "Hi there", preChat: { enabled: true, fields: [{ key: "order", label: "Order number" }] } } },
+    });
+    expect(themed.status).toBe(200);
+    expect(themed.body.settings).toMatchObject({ color: "#112233", greeting: "Hi there", position: "right", preChat: { enabled: true, fields: [{ key: "order", label: "Order number", type: "text", required: false }] } });
+    const kept = await api<SiteDto>(server, "PATCH", `/api/v1/admin/sites/${site.id}`, { cookie: admin, body: { settings: { position: "left" } } });
+    expect(kept.body.settings).toMatchObject({ color: "#112233", position: "left" });
+
     const rotated = await api<SiteDto>(server, "POST", `/api/v1/admin/sites/${site.id}/identity-secret`, { cookie: admin });
     expect(rotated.body.identitySecret).not.toBe(site.identitySecret);
 
@@ -109,6 +118,10 @@ describe.each(dbKinds())("admin API on %s", (db) => {
       ["PATCH", `/api/v1/admin/sites/${site.id}`, { defaultCapacity: 0 }],
       ["PATCH", `/api/v1/admin/sites/${site.id}`, { allowedOrigins: ["not an origin"] }],
       ["PATCH", `/api/v1/admin/sites/${site.id}`, { name: "x".repeat(121) }],
+      ["PATCH", `/api/v1/admin/sites/${site.id}`, { settings: { color: "red" } }],
+      ["PATCH", `/api/v1/admin/sites/${site.id}`, { settings: { unknownKey: true } }],
+      ["PATCH", `/api/v1/admin/sites/${site.id}`, { settings: { businessHours: { timezone: "Mars/Base", days: {} } } }],
+      ["PATCH", `/api/v1/admin/sites/${site.id}`, { settings: "color" }],
     ];
     for (const [method, path, body] of bad) {
       const res = await api<ErrorResponse>(server, method, path, { cookie: admin, body });
