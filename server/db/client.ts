@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { providerOf, sqlitePath, type Provider } from "./provider.ts";
+import { serialisedSqlite } from "./sqlite-serial.ts";
 
 export type Db = SqliteClient;
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -23,7 +24,7 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
   if (provider === "sqlite") {
     const file = sqlitePath(databaseUrl);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    prisma = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${file}` }) });
+    prisma = new SqliteClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` })) });
     // WAL lets readers run beside the writer; the busy timeout rides out another process's write.
     await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
