@@ -16,3 +16,13 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   const o = normalizeOrigin(origin);
   return o !== null && allowed.some((a) => normalizeOrigin(a) === o);
 }
+
+/**
+ * True when `origin` is the server's own origin as the browser reached it (its host equals the
+ * request's Host header): the widget's iframe page, served by Parley itself.
+ */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin || !host) return false;
+  const o = normalizeOrigin(origin);
+  return o !== null && new URL(o).host === host.toLowerCase();
+}

@@ -14,6 +14,7 @@ import { effectiveCapacity } from "../routing/capacity.ts";
 import type { Metrics } from "../metrics.ts";
 import { registerConsoleEvents } from "./console-events.ts";
 import { handle } from "./handler.ts";
+import { registerAgentReadEvents } from "./widget-events.ts";
 import type { Notifier } from "./notifier.ts";
 import type { Presence } from "./presence.ts";
 import * as s from "./schemas.ts";
@@ -64,6 +65,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
   registerConsoleEvents(socket, deps, ctx);
+  registerAgentReadEvents(socket, deps, ctx);
 
   const existing = async (conversationId: string) => {
     const conv = await conversations.getConversation(db, conversationId);

@@ -2,7 +2,7 @@
 // emits go through the Socket.IO adapter, so with Redis they reach every process.
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
-import type { MessageDto, TypingDto } from "../protocol.ts";
+import type { MessageDto, ReadReceiptDto, TypingDto } from "../protocol.ts";
 import { getConversation } from "../conversations/service.ts";
 import { summaryOf } from "../conversations/summary.ts";
 import { drainQueue, estimateWaitSeconds, queuePosition, type Assignment } from "../routing/assign.ts";
@@ -35,6 +35,17 @@ export class Notifier {
 
   typingToVisitor(visitorId: string, typing: TypingDto): void {
     this.visitors.to(rooms.visitor(visitorId)).emit("typing", typing);
+  }
+
+  /** One side's read mark moved forward: the other side learns it. */
+  readReceipt(conv: { id: string; visitorId: string; assigneeId: string | null }, receipt: ReadReceiptDto): void {
+    if (receipt.reader === "agent") {
+      this.visitors.to(rooms.visitor(conv.visitorId)).emit("conversation:read", receipt);
+      return;
+    }
+    const targets = [rooms.watching(conv.id)];
+    if (conv.assigneeId) targets.push(rooms.agent(conv.assigneeId));
+    this.agents.to(targets).emit("conversation:read", receipt);
   }
 
   /** A conversation changed state: its visitor, its agents and the queue watchers learn it. */

@@ -4,7 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
-import { originAllowed } from "../auth/origins.ts";
+import { originAllowed, sameOrigin } from "../auth/origins.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
 import * as conversations from "../conversations/service.ts";
@@ -12,6 +12,7 @@ import { allowedOriginsOf } from "../sites/service.ts";
 import { createVisitor, toVisitorDto, updateVisitor, visitorByToken } from "../visitors/service.ts";
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
+import { registerVisitorWidgetEvents } from "./widget-events.ts";
 import type { Notifier } from "./notifier.ts";
 import * as s from "./schemas.ts";
 import { rooms, type VisitorNamespace, type VisitorSocket } from "./types.ts";
@@ -38,7 +39,10 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
     void (async () => {
       const site = await db.site.findUnique({ where: { key: auth.data.siteKey } });
       if (!site) return next(refuse("not_found", "Unknown site"));
-      if (!originAllowed(socket.handshake.headers.origin, allowedOriginsOf(site))) {
+      // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
+      // origins), so it connects from Parley's origin; other pages must be allowed origins.
+      const { origin, host } = socket.handshake.headers;
+      if (!originAllowed(origin, allowedOriginsOf(site)) && !sameOrigin(origin, host)) {
         log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
         return next(refuse("forbidden", "This page's origin is not allowed for this site"));
       }
@@ -71,6 +75,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
   socket.on("disconnect", () => metrics.visitorsConnected.dec());
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
+  registerVisitorWidgetEvents(socket, deps, ctx);
 
   /** The conversation, only if it is this visitor's; anything else is "not found" (no oracle). */
   const own = async (conversationId: string) => {
