@@ -20,6 +20,7 @@ import { Presence } from "./realtime/presence.ts";
 import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
 import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
+import { startRetention } from "./transcripts/retention.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -117,6 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   setupVisitorNamespace(visitors, { db, config, log, metrics, notifier });
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence });
 
+  const retention = startRetention(db, log);
   let closed = false;
   return {
     config,
@@ -147,6 +149,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await notifier.idle();
+      await retention.stop();
       await database.close();
     },
   };

@@ -39,7 +39,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(deps.db, deps.config, deps.log));
-  api.use(transcriptRoutes(deps.db));
+  api.use(transcriptRoutes(deps.db, deps.log));
   api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
   app.use("/api/v1", api);
   for (const r of deps.extraRoutes ?? []) app.use(r);
