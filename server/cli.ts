@@ -1,4 +1,4 @@
-// The `parley` command: serve, migrate, site add, agent add, token add.
+// The `parley` command: serve, migrate, site add, agent add, token add, export, purge, retention.
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline/promises";
 import { configFromEnv } from "./config.ts";
@@ -9,6 +9,7 @@ import { generatePassword } from "./auth/passwords.ts";
 import { hashToken, newToken } from "./auth/tokens.ts";
 import { createSite, embedSnippet } from "./sites/service.ts";
 import { DomainError } from "./errors.ts";
+import { exportCommand, purgeCommand, retentionCommand, TRANSCRIPT_USAGE } from "./transcripts/cli-commands.ts";
 
 const USAGE = `Usage:
   parley serve                         start the server (PORT, DATABASE_URL, ... from the environment)
@@ -16,7 +17,7 @@ const USAGE = `Usage:
   parley site add --name NAME --origin https://example.com [--origin ...]
   parley agent add --email E --name N [--role admin|agent] [--password P]
   parley token add --name N [--scope transcripts:read ...]
-`;
+${TRANSCRIPT_USAGE}`;
 
 async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>["prisma"]) => Promise<T>): Promise<T> {
   const config = configFromEnv();
@@ -80,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
     );
     console.log(`API token "${values.name}" created (shown once):\n  ${token}`);
     return 0;
+  }
+  if (command === "export" || command === "purge" || command === "retention") {
+    const run = { export: exportCommand, purge: purgeCommand, retention: retentionCommand }[command];
+    return withDb((db) => run(db, argv.slice(1), { stdout: process.stdout, stderr: process.stderr }));
   }
   process.stderr.write(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;

@@ -21,13 +21,13 @@ function isoParam(name: string, edge: "start" | "end") {
   return z.string().transform((text, ctx) => {
     const dateOnly = DATE_ONLY.test(text);
     if (!dateOnly && !DATE_TIME.test(text)) {
-      ctx.addIssue({ code: "custom", message: `${name} must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)` });
+      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 date (2026-01-31) or date-time (2026-01-31T12:00:00Z)" });
       return z.NEVER;
     }
     const date = new Date(dateOnly ? `${text}T00:00:00Z` : text);
     // Date parsing rolls 2026-02-30 over to March; a real date prints back the same day.
     if (Number.isNaN(date.getTime()) || (dateOnly && date.toISOString().slice(0, 10) !== text)) {
-      ctx.addIssue({ code: "custom", message: `${name} is not a valid date: ${text}` });
+      ctx.addIssue({ code: "custom", message: `is not a valid date: ${text}` });
       return z.NEVER;
     }
     return dateOnly && edge === "end" ? new Date(date.getTime() + DAY_MS) : date;
@@ -38,12 +38,12 @@ const flag = z.enum(["0", "1"]).optional().transform((v) => v === "1");
 
 export const exportQuerySchema = z
   .object({
-    format: z.enum(EXPORT_FORMATS, { message: `format must be ${EXPORT_FORMATS.join(" or ")}` }).default("ndjson"),
+    format: z.enum(EXPORT_FORMATS, { message: `must be ${EXPORT_FORMATS.join(" or ")}` }).default("ndjson"),
     from: isoParam("from", "start").optional(),
     to: isoParam("to", "end").optional(),
     site: z.string().min(1).max(100).optional(),
-    agent: z.string().trim().toLowerCase().pipe(z.email({ message: "agent must be an email address" })).optional(),
-    status: z.enum(["queued", "assigned", "closed"], { message: "status must be queued, assigned or closed" }).optional(),
+    agent: z.string().trim().toLowerCase().pipe(z.email({ message: "must be an email address" })).optional(),
+    status: z.enum(["queued", "assigned", "closed"], { message: "must be queued, assigned or closed" }).optional(),
     tag: z.string().min(1).max(100).optional(),
     notes: flag,
     bom: flag,
