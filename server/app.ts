@@ -16,6 +16,7 @@ import { normalizeOrigin } from "./auth/origins.ts";
 import { ensureDemoSite } from "./sites/service.ts";
 import { createExpressApp } from "./http/express-app.ts";
 import { Notifier } from "./realtime/notifier.ts";
+import { MessageWriter } from "./conversations/message-writer.ts";
 import { Presence } from "./realtime/presence.ts";
 import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
 import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
@@ -108,6 +109,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const notifier = new Notifier(db, visitors, agents, metrics, log);
+  const messages = new MessageWriter(db);
   const presence = new Presence(config.graceSeconds * 1000, (agentId) => {
     void (async () => {
       const agent = await db.agent.update({ where: { id: agentId }, data: { status: "offline" } });
@@ -115,8 +117,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
     })().catch((err: unknown) => log.error({ err }, "presence update failed"));
   });
-  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier });
-  setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence });
+  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages });
+  setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
   let closed = false;
@@ -148,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       agents.emit("server:shutdown");
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await messages.idle();
       await notifier.idle();
       await retention.stop();
       await database.close();

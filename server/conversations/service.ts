@@ -4,85 +4,25 @@
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { DomainError } from "../errors.ts";
-import type { AuthorKind, MessageDto } from "../protocol.ts";
-import { toMessageDto, type MessageRow } from "./dto.ts";
+import type { MessageDto } from "../protocol.ts";
+import { toMessageDtos } from "./message-dtos.ts";
+import { toResults, writeWithRetry, type PostInput, type PostResult } from "./message-writer.ts";
 
 export const REPLAY_LIMIT = 500;
 const withAssignee = { assignee: { select: { id: true, name: true } } } as const;
 
-export interface PostInput {
-  conversationId: string;
-  authorKind: AuthorKind;
-  authorId: string | null;
-  clientId: string;
-  body: string;
-  note?: boolean;
-}
-
-export interface PostResult {
-  message: MessageDto;
-  /** false when this was a retry of a message already stored */
-  created: boolean;
-}
-
-/** Display names for message authors, looked up once per batch. */
-async function authorNames(db: Db, rows: readonly MessageRow[]): Promise<Map<string, string | null>> {
-  const agentIds = [...new Set(rows.filter((r) => r.authorKind === "agent" && r.authorId).map((r) => r.authorId as string))];
-  const visitorIds = [...new Set(rows.filter((r) => r.authorKind === "visitor" && r.authorId).map((r) => r.authorId as string))];
-  const names = new Map<string, string | null>();
-  if (agentIds.length) for (const a of await db.agent.findMany({ where: { id: { in: agentIds } }, select: { id: true, name: true } })) names.set(a.id, a.name);
-  if (visitorIds.length) for (const v of await db.visitor.findMany({ where: { id: { in: visitorIds } }, select: { id: true, name: true } })) names.set(v.id, v.name);
-  return names;
-}
-
-export async function toMessageDtos(db: Db, rows: readonly MessageRow[]): Promise<MessageDto[]> {
-  const names = await authorNames(db, rows);
-  return rows.map((r) => toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null));
-}
+export type { PostInput, PostResult };
+export { toMessageDtos };
 
 /**
- * Stores a message with the conversation's next sequence number. A retry with the same clientId
- * returns the stored message: the unique (conversationId, clientId) key decides, not a lookup.
+ * Stores one message with the conversation's next sequence number; a retry with the same
+ * clientId returns the stored message. The realtime layer goes through MessageWriter instead,
+ * which batches concurrent posts into one transaction (same rules, same code).
  */
 export async function postMessage(db: Db, input: PostInput): Promise<PostResult> {
-  try {
-    const row = await db.$transaction(async (tx) => {
-      // The increment locks the conversation row, so sequences stay gapless under concurrency;
-      // a failed insert rolls the increment back with it.
-      const conv = await tx.conversation.updateMany({
-        where: { id: input.conversationId, status: { not: "closed" } },
-        data: { lastSeq: { increment: 1 } },
-      });
-      if (conv.count === 0) {
-        const exists = await tx.conversation.count({ where: { id: input.conversationId } });
-        throw new DomainError(exists ? "conflict" : "not_found", exists ? "This conversation is closed" : "No such conversation");
-      }
-      const { lastSeq } = await tx.conversation.findUniqueOrThrow({ where: { id: input.conversationId }, select: { lastSeq: true } });
-      const message = await tx.message.create({
-        data: {
-          conversationId: input.conversationId,
-          seq: lastSeq,
-          authorKind: input.authorKind,
-          authorId: input.authorId,
-          clientId: input.clientId,
-          body: input.body,
-          note: input.note ?? false,
-        },
-      });
-      if (input.authorKind === "agent" && !input.note) {
-        await tx.conversation.updateMany({ where: { id: input.conversationId, firstResponseAt: null }, data: { firstResponseAt: message.createdAt } });
-      }
-      return message;
-    });
-    return { message: (await toMessageDtos(db, [row]))[0], created: true };
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const existing = await db.message.findUnique({
-      where: { conversationId_clientId: { conversationId: input.conversationId, clientId: input.clientId } },
-    });
-    if (!existing) throw err;
-    return { message: (await toMessageDtos(db, [existing]))[0], created: false };
-  }
+  const [result] = await toResults(db, await writeWithRetry(db, [input]));
+  if (result instanceof DomainError) throw result;
+  return result;
 }
 
 /** Messages after `afterSeq`, in order, at most REPLAY_LIMIT (ask again from the last one). */

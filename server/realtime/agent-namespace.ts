@@ -16,6 +16,7 @@ import { registerConsoleEvents } from "./console-events.ts";
 import { handle } from "./handler.ts";
 import { registerAgentReadEvents } from "./widget-events.ts";
 import type { Notifier } from "./notifier.ts";
+import type { MessageWriter } from "../conversations/message-writer.ts";
 import type { Presence } from "./presence.ts";
 import * as s from "./schemas.ts";
 import { rooms, type AgentNamespace, type AgentSocket } from "./types.ts";
@@ -26,6 +27,8 @@ export interface AgentDeps {
   log: Logger;
   metrics: Metrics;
   notifier: Notifier;
+  /** group-committing message store (conversations/message-writer.ts) */
+  messages: MessageWriter;
   presence: Presence;
 }
 
@@ -144,7 +147,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
     "message:send",
     handle(ctx("message:send"), s.agentSendMessage, async (input) => {
       const conv = await existing(input.conversationId);
-      const posted = await conversations.postMessage(db, { ...input, authorKind: "agent", authorId: agentId });
+      const posted = await deps.messages.post({ ...input, authorKind: "agent", authorId: agentId });
       if (posted.created) notifier.message(posted.message, conv);
       return posted.message;
     }),

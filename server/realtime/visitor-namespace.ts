@@ -14,6 +14,7 @@ import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
 import { registerVisitorWidgetEvents } from "./widget-events.ts";
 import type { Notifier } from "./notifier.ts";
+import type { MessageWriter } from "../conversations/message-writer.ts";
 import * as s from "./schemas.ts";
 import { rooms, type VisitorNamespace, type VisitorSocket } from "./types.ts";
 
@@ -23,6 +24,8 @@ export interface VisitorDeps {
   log: Logger;
   metrics: Metrics;
   notifier: Notifier;
+  /** group-committing message store (conversations/message-writer.ts) */
+  messages: MessageWriter;
 }
 
 /** Handshake errors carry a code in `data`, so the widget can tell "not allowed" from "down". */
@@ -92,7 +95,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
       }
       const { conversation, created } = await conversations.openConversation(db, { siteId, visitorId, openKey: input.clientId });
       if (input.message) {
-        const posted = await conversations.postMessage(db, {
+        const posted = await deps.messages.post({
           conversationId: conversation.id,
           authorKind: "visitor",
           authorId: visitorId,
@@ -117,7 +120,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
     "message:send",
     handle(ctx("message:send"), s.sendMessage, async (input) => {
       const conv = await own(input.conversationId);
-      const posted = await conversations.postMessage(db, { ...input, authorKind: "visitor", authorId: visitorId });
+      const posted = await deps.messages.post({ ...input, authorKind: "visitor", authorId: visitorId });
       if (posted.created) notifier.message(posted.message, conv);
       return posted.message;
     }),

@@ -1,0 +1,178 @@
+// Storing messages, many at a time. A batch costs a handful of statements whatever its size,
+// which is how Parley persists thousands of messages a second on SQLite (group commit): posts
+// that arrive while a batch is being written wait for the next one, so an idle server writes
+// at once and a busy one writes in larger batches. Nothing is acknowledged before its batch
+// has committed.
+//
+// Invariants, all held by the database: each conversation's sequence is gapless (seqs are
+// handed out while the conversation rows are write-locked, and a failed batch rolls back
+// whole); a retried clientId returns the stored message (unique (conversationId, clientId);
+// if a concurrent writer wins the race, the batch fails on that key and is retried item by
+// item, each item then finding the stored row).
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import { DomainError } from "../errors.ts";
+import type { AuthorKind, MessageDto } from "../protocol.ts";
+import type { MessageRow } from "./dto.ts";
+import { toMessageDtos } from "./message-dtos.ts";
+
+export interface PostInput {
+  conversationId: string;
+  authorKind: AuthorKind;
+  authorId: string | null;
+  clientId: string;
+  body: string;
+  note?: boolean;
+}
+
+export interface PostResult {
+  message: MessageDto;
+  /** false when this was a retry of a message already stored */
+  created: boolean;
+}
+
+export type Outcome = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: DomainError };
+
+const MAX_BATCH = 256;
+
+interface ConvState {
+  lastSeq: number;
+  status: string;
+  firstResponseAt: Date | null;
+}
+
+/** Writes a batch in one transaction; one outcome per input, in order. */
+export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promise<Outcome[]> {
+  const convIds = [...new Set(inputs.map((i) => i.conversationId))];
+  return db.$transaction(async (tx) => {
+    // Touching the rows first takes the write lock (a row lock on PostgreSQL, the database lock
+    // on SQLite) before anything is read, so no other writer can hand out the same seqs.
+    await tx.$executeRaw`UPDATE "Conversation" SET "lastSeq" = "lastSeq" WHERE "id" IN (${Prisma.join(convIds)})`;
+    const convRows = await tx.conversation.findMany({
+      where: { id: { in: convIds } },
+      select: { id: true, lastSeq: true, status: true, firstResponseAt: true },
+    });
+    const convs = new Map<string, ConvState>(convRows.map((c) => [c.id, { ...c }]));
+    const stored = await tx.message.findMany({
+      where: { conversationId: { in: convIds }, clientId: { in: [...new Set(inputs.map((i) => i.clientId))] } },
+    });
+    const byKey = new Map<string, MessageRow>(stored.map((m) => [`${m.conversationId}\u0000${m.clientId}`, m]));
+
+    const now = new Date();
+    const fresh: MessageRow[] = [];
+    const firstResponders = new Set<string>();
+    const outcomes: Outcome[] = inputs.map((input) => {
+      const key = `${input.conversationId}\u0000${input.clientId}`;
+      const existing = byKey.get(key);
+      // A duplicate inside this batch is answered like a retry, with the same row.
+      if (existing) return { ok: true, row: existing, created: false };
+      const conv = convs.get(input.conversationId);
+      if (!conv) return { ok: false, error: new DomainError("not_found", "No such conversation") };
+      if (conv.status === "closed") return { ok: false, error: new DomainError("conflict", "This conversation is closed") };
+      conv.lastSeq += 1;
+      const row: MessageRow = {
+        id: randomUUID(),
+        conversationId: input.conversationId,
+        seq: conv.lastSeq,
+        authorKind: input.authorKind,
+        authorId: input.authorId,
+        body: input.body,
+        clientId: input.clientId,
+        note: input.note ?? false,
+        createdAt: now,
+      };
+      if (input.authorKind === "agent" && !row.note && conv.firstResponseAt === null) {
+        conv.firstResponseAt = now;
+        firstResponders.add(input.conversationId);
+      }
+      byKey.set(key, row);
+      fresh.push(row);
+      return { ok: true, row, created: true };
+    });
+    if (fresh.length === 0) return outcomes;
+
+    await tx.message.createMany({ data: fresh });
+    const touched = [...new Set(fresh.map((r) => r.conversationId))];
+    const cases = Prisma.join(
+      touched.map((id) => Prisma.sql`WHEN ${id} THEN CAST(${(convs.get(id) as ConvState).lastSeq} AS INTEGER)`),
+      " ",
+    );
+    await tx.$executeRaw`UPDATE "Conversation" SET "lastSeq" = CASE "id" ${cases} END WHERE "id" IN (${Prisma.join(touched)})`;
+    if (firstResponders.size) {
+      await tx.conversation.updateMany({ where: { id: { in: [...firstResponders] }, firstResponseAt: null }, data: { firstResponseAt: now } });
+    }
+    return outcomes;
+  });
+}
+
+/**
+ * Writes one batch, and when a concurrent writer beat it to a clientId (the unique key fired),
+ * writes the items one by one so each gets its own answer.
+ */
+export async function writeWithRetry(db: Db, inputs: readonly PostInput[]): Promise<Outcome[]> {
+  try {
+    return await writeMessages(db, inputs);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    if (inputs.length === 1) return writeMessages(db, inputs);
+    const out: Outcome[] = [];
+    for (const input of inputs) out.push(...(await writeWithRetry(db, [input])));
+    return out;
+  }
+}
+
+interface Pending {
+  input: PostInput;
+  resolve: (r: PostResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Outcomes to what callers get: a PostResult each, or the DomainError it failed with. */
+export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(PostResult | DomainError)[]> {
+  const rows = outcomes.flatMap((o) => (o.ok ? [o.row] : []));
+  const dtos = await toMessageDtos(db, rows);
+  let i = 0;
+  return outcomes.map((o) => (o.ok ? { message: dtos[i++], created: o.created } : o.error));
+}
+
+/** Group commit: one batch in flight at a time; everything that arrives meanwhile is the next. */
+export class MessageWriter {
+  private queue: Pending[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  post(input: PostInput): Promise<PostResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when nothing is waiting to be written (shutdown flushes before closing the db). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const results = await toResults(this.db, await writeWithRetry(this.db, batch.map((p) => p.input)));
+          batch.forEach((p, i) => {
+            const r = results[i];
+            if (r instanceof DomainError) p.reject(r);
+            else p.resolve(r);
+          });
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Group commit keeps every message rule: two writers (as two processes would) posting into the
+// same conversations at once, with retries mixed in, leave gapless sequences and one row per
+// clientId; a closed conversation refuses only its own messages in a mixed batch.
+import { afterEach, describe, expect, it } from "vitest";
+import { migrate } from "../../server/db/migrate.ts";
+import { openDatabase, type Database } from "../../server/db/client.ts";
+import { MessageWriter } from "../../server/conversations/message-writer.ts";
+import { DomainError } from "../../server/errors.ts";
+import { createSite } from "../../server/sites/service.ts";
+import { createVisitor } from "../../server/visitors/service.ts";
+import { dbKinds, tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+
+let temp: TempDatabase | undefined;
+const opened: Database[] = [];
+afterEach(async () => {
+  for (const d of opened.splice(0)) await d.close();
+  await temp?.drop();
+  temp = undefined;
+});
+
+describe.each(dbKinds())("MessageWriter on %s", (kind) => {
+  it("keeps sequences gapless and clientIds unique under two concurrent writers", async () => {
+    temp = await tempDatabase(kind);
+    await migrate(temp.url);
+    const a = await openDatabase(temp.url);
+    // On SQLite two connections in ONE process would deadlock (better-sqlite3 waits for a lock
+    // synchronously, blocking the very event loop that would release it), so there the two
+    // writers share a client; across processes SQLite's busy timeout does the waiting.
+    const b = kind === "sqlite" ? a : await openDatabase(temp.url);
+    opened.push(...new Set([a, b]));
+    const site = await createSite(a.prisma, { name: "s", origins: ["https://s.example"] });
+    const convs: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { visitor } = await createVisitor(a.prisma, site.id);
+      convs.push((await a.prisma.conversation.create({ data: { siteId: site.id, visitorId: visitor.id } })).id);
+    }
+    const writers = [new MessageWriter(a.prisma), new MessageWriter(b.prisma)];
+    const n = 300;
+    // Every clientId is sent twice, once through each writer: exactly one of the two creates it.
+    const posts = Array.from({ length: n }, (_, i) => {
+      const input = { conversationId: convs[i % convs.length], authorKind: "visitor" as const, authorId: null, clientId: `c${i}`, body: `m${i}` };
+      return [writers[0].post(input), writers[1].post(input)];
+    }).flat();
+    const results = await Promise.all(posts);
+    for (let i = 0; i < n; i++) {
+      const [x, y] = [results[2 * i], results[2 * i + 1]];
+      expect(x.message.id).toBe(y.message.id);
+      expect(Number(x.created) + Number(y.created)).toBe(1);
+    }
+    for (const id of convs) {
+      const rows = await a.prisma.message.findMany({ where: { conversationId: id }, orderBy: { seq: "asc" } });
+      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+      expect(new Set(rows.map((r) => r.clientId)).size).toBe(rows.length);
+      const conv = await a.prisma.conversation.findUniqueOrThrow({ where: { id } });
+      expect(conv.lastSeq).toBe(rows.length);
+    }
+    expect(await a.prisma.message.count()).toBe(n);
+  });
+
+  it("fails only the items of a closed or unknown conversation in a mixed batch", async () => {
+    temp = await tempDatabase(kind);
+    await migrate(temp.url);
+    const d = await openDatabase(temp.url);
+    opened.push(d);
+    const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
+    const { visitor } = await createVisitor(d.prisma, site.id);
+    const open = await d.prisma.conversation.create({ data: { siteId: site.id, visitorId: visitor.id, openKey: "a" } });
+    const closed = await d.prisma.conversation.create({ data: { siteId: site.id, visitorId: visitor.id, openKey: "b", status: "closed" } });
+    const w = new MessageWriter(d.prisma);
+    const post = (conversationId: string, clientId: string) => w.post({ conversationId, authorKind: "agent", authorId: null, clientId, body: "x" }).then((r) => r, (e: unknown) => e);
+    const [ok1, bad1, ok2, bad2] = await Promise.all([post(open.id, "1"), post(closed.id, "2"), post(open.id, "3"), post("nope", "4")]);
+    expect(bad1).toBeInstanceOf(DomainError);
+    expect((bad1 as DomainError).code).toBe("conflict");
+    expect((bad2 as DomainError).code).toBe("not_found");
+    expect([ok1, ok2].map((r) => (r as { message: { seq: number } }).message.seq)).toEqual([1, 2]);
+    expect(await d.prisma.message.count({ where: { conversationId: closed.id } })).toBe(0);
+    const conv = await d.prisma.conversation.findUniqueOrThrow({ where: { id: open.id } });
+    expect(conv.firstResponseAt).not.toBeNull();
+  });
+});
