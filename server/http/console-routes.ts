@@ -52,6 +52,14 @@ export function consoleRoutes(db: Db, log: Logger): Router {
     }),
   );
 
+  // Names for filters and labels; the admin API has the full records.
+  r.get(
+    "/sites",
+    requireAgentRoute(db, async (_caller, _req, res) => {
+      res.json(await db.site.findMany({ select: { id: true, key: true, name: true }, orderBy: [{ name: "asc" }, { id: "asc" }] }));
+    }),
+  );
+
   r.get(
     "/canned-responses",
     requireAgentRoute(db, async (_caller, req, res) => {

@@ -1,0 +1,33 @@
+// Top level: who is signed in decides between the setup, sign-in and console pages.
+import { useEffect } from "preact/hooks";
+import { t } from "./i18n/t.ts";
+import { useRoute } from "./lib/router.ts";
+import { useStore } from "./lib/store.ts";
+import { live } from "./state/live-store.ts";
+import { startLive, stopLive } from "./state/live-socket.ts";
+import { loadMe, session } from "./state/session.ts";
+import { LoginPage } from "./features/auth/login-page.tsx";
+import { SetupPage } from "./features/auth/setup-page.tsx";
+import { Shell } from "./features/shell/shell.tsx";
+
+export function App() {
+  const { path } = useRoute();
+  const me = useStore(session, (s) => s.me);
+  const checked = useStore(session, (s) => s.checked);
+
+  useEffect(() => {
+    loadMe().catch(() => session.set({ checked: true }));
+  }, []);
+
+  useEffect(() => {
+    if (!me) return;
+    live.set({ me });
+    startLive();
+    return () => stopLive();
+  }, [me?.id]);
+
+  if (path === "/setup") return <SetupPage />;
+  if (!checked) return <p class="splash">{t("app.loading")}</p>;
+  if (!me) return <LoginPage />;
+  return <Shell />;
+}

@@ -1,0 +1,142 @@
+// The /agent connection: keeps the live store in step with the server, resynchronises after any
+// reconnect (lists, open transcripts, unsent messages) and makes the connection state visible.
+import type { MessageDto } from "../../server/protocol.ts";
+import { t } from "../i18n/t.ts";
+import { notify } from "../lib/notify.ts";
+import { connectAgentSocket, request, type AgentSocket } from "../lib/socket.ts";
+import { openConversation, flushOutbox, resyncConversation } from "./actions.ts";
+import { applyConversation, bumpUnread, hasGapBefore, live, mergeMessages, setTyping, upsertSummary } from "./live-store.ts";
+import { loadMe, sessionLost } from "./session.ts";
+
+let socket: AgentSocket | null = null;
+const cleanups: (() => void)[] = [];
+
+export function currentSocket(): AgentSocket | null {
+  return socket;
+}
+
+/** Typing previews fade out if the visitor stops without sending (no "stopped" event). */
+const TYPING_TTL_MS = 6000;
+
+export function startLive(): void {
+  if (socket) return;
+  const s = connectAgentSocket();
+  socket = s;
+  live.set({ connection: "connecting" });
+
+  s.on("connect", () => {
+    live.set({ connection: "connected" });
+    void resync(s);
+  });
+  s.on("disconnect", (reason) => {
+    if (socket !== s) return;
+    live.set({ connection: navigator.onLine ? "reconnecting" : "offline" });
+    // The server dropped us on purpose (deactivated, session revoked): check before retrying.
+    if (reason === "io server disconnect") {
+      void loadMe()
+        .then(() => {
+          if (socket === s) s.connect();
+        })
+        .catch(() => {
+          if (socket === s) s.connect();
+        });
+    }
+  });
+  s.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+    if (err.data?.code === "unauthorized") {
+      stopLive();
+      sessionLost();
+      return;
+    }
+    live.set({ connection: navigator.onLine ? "reconnecting" : "offline" });
+  });
+  s.on("agent:updated", (agent) => {
+    const me = live.get().me;
+    if (!me || me.id === agent.id) live.set({ me: agent });
+    live.set((st) => ({ agents: st.agents.map((a) => (a.id === agent.id ? agent : a)) }));
+  });
+  s.on("conversation:updated", (c) => upsertSummary(c));
+  s.on("conversation:assigned", (c) => {
+    upsertSummary(c);
+    if (live.get().activeId !== c.id) bumpUnread(c.id, 0);
+    notify(t("notify.assigned.title"), c.preview ?? c.siteName, c.id, () => void openConversation(c.id));
+  });
+  s.on("message:new", (m) => onMessage(s, m));
+  s.on("typing", (ty) => {
+    if (!ty.typing) return setTyping(ty.conversationId, null);
+    const at = Date.now();
+    setTyping(ty.conversationId, { preview: ty.preview ?? "", at });
+    setTimeout(() => {
+      if (live.get().typing[ty.conversationId]?.at === at) setTyping(ty.conversationId, null);
+    }, TYPING_TTL_MS);
+  });
+  s.on("conversation:read", (r) => {
+    const c = live.get().conversations[r.conversationId];
+    if (!c) return;
+    if (r.reader === "visitor" && r.seq > c.visitorReadSeq) applyConversation({ ...c, visitorReadSeq: r.seq });
+    if (r.reader === "agent" && r.seq > c.agentReadSeq) applyConversation({ ...c, agentReadSeq: r.seq });
+  });
+
+  // The browser knows first when the network is gone: stop pretending, and come back at once.
+  const offline = () => {
+    live.set({ connection: "offline" });
+    s.disconnect();
+  };
+  const online = () => {
+    if (!s.connected) {
+      live.set({ connection: "reconnecting" });
+      s.connect();
+    }
+  };
+  addEventListener("offline", offline);
+  addEventListener("online", online);
+  cleanups.push(() => removeEventListener("offline", offline), () => removeEventListener("online", online));
+}
+
+export function stopLive(): void {
+  const s = socket;
+  socket = null;
+  for (const c of cleanups.splice(0)) c();
+  s?.disconnect();
+  live.set({ connection: "connecting", conversations: {}, messages: {}, loaded: {}, typing: {}, unread: {}, activeId: null, agents: [] });
+}
+
+function onMessage(s: AgentSocket, m: MessageDto): void {
+  const gap = live.get().loaded[m.conversationId] && hasGapBefore(m.conversationId, m.seq);
+  mergeMessages(m.conversationId, [m]);
+  if (gap) void resyncConversation(s, m.conversationId);
+  if (m.authorKind === "visitor") setTyping(m.conversationId, null);
+  const me = live.get().me;
+  const mine = m.authorKind === "agent" && m.authorId === me?.id;
+  if (mine) return;
+  const active = live.get().activeId === m.conversationId && !document.hidden;
+  if (!active) {
+    bumpUnread(m.conversationId);
+    const name = m.authorName ?? t("visitor.anonymous");
+    notify(t("notify.message.title", { name }), m.body, m.conversationId, () => void openConversation(m.conversationId));
+  }
+}
+
+/** After (re)connecting: fresh lists, transcripts we hold brought up to date, then the outbox. */
+async function resync(s: AgentSocket): Promise<void> {
+  try {
+    const [queue, mine, closed, agents] = await Promise.all([
+      request(s, "queue:list", {}),
+      request(s, "conversation:list", { status: "assigned", mine: true }),
+      request(s, "conversation:list", { status: "closed", mine: true }),
+      request(s, "agents:list", {}),
+    ]);
+    live.set((st) => {
+      const conversations = { ...st.conversations };
+      for (const c of [...queue, ...mine, ...closed]) conversations[c.id] = c;
+      return { conversations, agents };
+    });
+    const held = Object.keys(live.get().loaded);
+    const active = live.get().activeId;
+    if (active && !held.includes(active)) held.push(active);
+    await Promise.all(held.map((id) => resyncConversation(s, id)));
+    await flushOutbox(s);
+  } catch {
+    // A failed resync is retried on the next connect; the banner already says we are not live.
+  }
+}
