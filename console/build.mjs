@@ -37,6 +37,7 @@ export default async function buildConsole({ root, outDir }) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Parley</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/${css}">
 <script type="module" src="/console/${js}"></script>
 </head>

@@ -95,7 +95,7 @@ export const en = {
   "delivery.discard": "Discard",
 
   "composer.label": "Reply",
-  "composer.noteLabel": "Private note",
+  "composer.noteLabel": "Write a private note",
   "composer.placeholder": "Type a reply; / for canned responses",
   "composer.notePlaceholder": "Private note, only agents see it",
   "composer.noteToggle": "Private note",

@@ -20,18 +20,9 @@ export function connectAgentSocket(): AgentSocket {
   return io("/agent", { withCredentials: true, reconnectionDelay: 500, reconnectionDelayMax: 5000 });
 }
 
-type Events = AgentClientToServer & RoutingEvents;
+type Events = AgentClientToServer;
 type InputOf<E extends keyof Events> = Parameters<Events[E]>[0];
 type DataOf<E extends keyof Events> = Parameters<Events[E]>[1] extends AckFn<infer T> ? T : never;
-
-/**
- * Transfer and reopen belong to the routing engine; their wire names are agreed, their types
- * land in protocol.ts with it. Until then they are typed here.
- */
-export interface RoutingEvents {
-  "conversation:transfer": (input: { conversationId: string; toAgentId?: string }, ack: AckFn<unknown>) => void;
-  "conversation:reopen": (input: { conversationId: string }, ack: AckFn<unknown>) => void;
-}
 
 interface AckEmitter {
   timeout(ms: number): { emitWithAck(event: string, input: unknown): Promise<unknown> };
