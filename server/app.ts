@@ -10,7 +10,7 @@ import { migrate, migrationsFor } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { MAX_PACKET_BYTES } from "./protocol.ts";
-import { createAgent, toAgentDto } from "./agents/service.ts";
+import { createAgent } from "./agents/service.ts";
 import { setupToken } from "./auth/tokens.ts";
 import { normalizeOrigin } from "./auth/origins.ts";
 import { ensureDemoSite } from "./sites/service.ts";
@@ -110,13 +110,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const notifier = new Notifier(db, visitors, agents, metrics, log);
   const messages = new MessageWriter(db);
-  const presence = new Presence(config.graceSeconds * 1000, (agentId) => {
-    void (async () => {
-      const agent = await db.agent.update({ where: { id: agentId }, data: { status: "offline" } });
-      log.info({ agentId }, "agent offline after grace period");
-      agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
-    })().catch((err: unknown) => log.error({ err }, "presence update failed"));
-  });
+  const presence = new Presence(db, { graceMs: config.graceSeconds * 1000 }, notifier.routing, log);
   setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages });
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
@@ -151,6 +145,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await messages.idle();
+      await presence.idle();
+      await notifier.routing.close();
       await notifier.idle();
       await retention.stop();
       await database.close();

@@ -452,3 +452,44 @@ export type WidgetConfigDto =
       online: boolean;
     }
   | { enabled: false; code: "forbidden" | "not_found"; message: string };
+
+// ---------------------------------------------------------------------------------------------
+// Routing additions (issue 5): transfer, reopen, unassignment. Merged into the maps above by
+// interface merging. Queue position and estimated wait stay on `queue:position`, pushed on every
+// change to the visitor's site queue.
+// ---------------------------------------------------------------------------------------------
+
+/** why a conversation left its agent: they went offline (or their grace period ran out), it was transferred, or they sent it back to the queue */
+export type UnassignReason = "offline" | "transfer" | "queue";
+
+export interface UnassignedDto {
+  conversationId: string;
+  reason: UnassignReason;
+}
+
+export interface TransferConversationInput {
+  conversationId: string;
+  /**
+   * the agent to hand it to: must be eligible right now (online, connected, taking this site's
+   * chats, a free slot), else the error code is `not_eligible`. Omitted: back to the FRONT of the
+   * queue, from where it goes to another agent.
+   */
+  toAgentId?: string;
+}
+
+export interface AgentClientToServer {
+  /** by the agent who has the conversation, or an admin */
+  "conversation:transfer": (input: TransferConversationInput, ack: AckFn<ConversationDto>) => void;
+  /** reopens a closed conversation to me; I must be eligible, else `not_eligible` */
+  "conversation:reopen": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
+}
+
+export interface AgentServerToClient {
+  /** a conversation I had is no longer mine; `conversation:updated` follows with its new state */
+  "conversation:unassigned": (info: UnassignedDto) => void;
+}
+
+export interface VisitorClientToServer {
+  /** reopens my closed conversation: to the agent I had if they can take it now, else the queue */
+  "conversation:reopen": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
+}

@@ -4,6 +4,7 @@
 import type { Db } from "../db/client.ts";
 import { generatePassword } from "../auth/passwords.ts";
 import { DomainError } from "../errors.ts";
+import { routingChanged } from "../routing/signals.ts";
 import type { AdminAgentDto, AgentRole } from "../protocol.ts";
 import { createAgent, toAgentDto, type AgentRow } from "./service.ts";
 
@@ -37,7 +38,7 @@ export async function updateAgent(db: Db, actorId: string, id: string, changes: 
   if (id === actorId && (changes.role === "agent" || changes.active === false)) {
     throw new DomainError("conflict", "You cannot demote or deactivate yourself; ask another admin");
   }
-  return db.$transaction(async (tx) => {
+  const agent = await db.$transaction(async (tx) => {
     const data = {
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.role !== undefined ? { role: changes.role } : {}),
@@ -51,4 +52,7 @@ export async function updateAgent(db: Db, actorId: string, id: string, changes: 
     if (changes.active === false) await tx.agentSession.deleteMany({ where: { agentId: id } });
     return tx.agent.findUniqueOrThrow({ where: { id } });
   });
+  // A raised capacity may let queued chats be assigned now; a deactivated agent's chats go back to the queue.
+  routingChanged(db);
+  return agent;
 }

@@ -4,6 +4,8 @@
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { DomainError } from "../errors.ts";
+import { logClose } from "../routing/events.ts";
+import { withRetry } from "../routing/retry.ts";
 import type { MessageDto } from "../protocol.ts";
 import { toMessageDtos } from "./message-dtos.ts";
 import { toResults, writeWithRetry, type PostInput, type PostResult } from "./message-writer.ts";
@@ -73,7 +75,8 @@ export async function openConversation(db: Db, input: { siteId: string; visitorI
 
 /** Closes a conversation and frees its agent's capacity in the same transaction. */
 export async function closeConversation(db: Db, id: string) {
-  return db.$transaction(async (tx) => {
+  // Retried when it lost a lock race to another process (SQLite busy, PostgreSQL deadlock).
+  return withRetry(() => db.$transaction(async (tx) => {
     const conv = await tx.conversation.findUnique({ where: { id } });
     if (!conv) throw new DomainError("not_found", "No such conversation");
     const closed = await tx.conversation.updateMany({
@@ -92,9 +95,10 @@ export async function closeConversation(db: Db, id: string) {
     if (conv.status === "assigned" && conv.assigneeId) {
       await tx.agent.updateMany({ where: { id: conv.assigneeId, openCount: { gt: 0 } }, data: { openCount: { decrement: 1 } } });
     }
+    await logClose(tx, conv);
     const conversation = await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee });
     return { conversation, closed: true, freedAgentId: conv.status === "assigned" ? conv.assigneeId : null };
-  });
+  }));
 }
 
 export async function rateConversation(db: Db, id: string, rating: number) {

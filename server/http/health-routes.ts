@@ -2,6 +2,7 @@
 import { Router } from "express";
 import type { Db } from "../db/client.ts";
 import type { Metrics } from "../metrics.ts";
+import { refreshRoutingGauges } from "../routing/metrics.ts";
 import { route } from "./routes-kit.ts";
 
 export interface Readiness {
@@ -25,10 +26,8 @@ export function healthRoutes(db: Db, metrics: Metrics, readiness: Readiness): Ro
   r.get(
     "/metrics",
     route(async (_req, res) => {
-      // The queue gauge is refreshed from the database on scrape: it must be right across processes.
-      const queued = await db.conversation.groupBy({ by: ["siteId"], where: { status: "queued" }, _count: { _all: true } });
-      metrics.queued.reset();
-      for (const q of queued) metrics.queued.set({ site: q.siteId }, q._count._all);
+      // Queue and utilisation gauges are refreshed from the database on scrape: they must be right across processes.
+      await refreshRoutingGauges(db, metrics);
       res.setHeader("Content-Type", metrics.registry.contentType);
       res.send(await metrics.registry.metrics());
     }),

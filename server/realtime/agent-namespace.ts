@@ -5,16 +5,15 @@ import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { agentForSession, readCookie, SESSION_COOKIE } from "../auth/sessions.ts";
 import { DomainError } from "../errors.ts";
-import { setAgentStatus, toAgentDto } from "../agents/service.ts";
+import { toAgentDto } from "../agents/service.ts";
 import { toConversationDto } from "../conversations/dto.ts";
 import * as conversations from "../conversations/service.ts";
 import { listSummaries, summaryOf } from "../conversations/summary.ts";
-import { claim } from "../routing/assign.ts";
-import { effectiveCapacity } from "../routing/capacity.ts";
 import type { Metrics } from "../metrics.ts";
 import { registerConsoleEvents } from "./console-events.ts";
 import { handle } from "./handler.ts";
 import { registerAgentReadEvents } from "./widget-events.ts";
+import { registerAgentRoutingEvents } from "./routing-events.ts";
 import type { Notifier } from "./notifier.ts";
 import type { MessageWriter } from "../conversations/message-writer.ts";
 import type { Presence } from "./presence.ts";
@@ -60,37 +59,22 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   const { db, config, log, metrics, notifier, presence } = deps;
   const { agentId } = socket.data;
   metrics.agentsConnected.inc();
-  presence.connected(agentId);
+  presence.connected(agentId, socket.id);
   socket.on("disconnect", () => {
     metrics.agentsConnected.dec();
-    presence.disconnected(agentId);
+    presence.disconnected(agentId, socket.id);
   });
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
   registerConsoleEvents(socket, deps, ctx);
   registerAgentReadEvents(socket, deps, ctx);
+  registerAgentRoutingEvents(socket, deps, ctx);
 
   const existing = async (conversationId: string) => {
     const conv = await conversations.getConversation(db, conversationId);
     if (!conv) throw new DomainError("not_found", "No such conversation");
     return conv;
   };
-
-  socket.on(
-    "agent:status",
-    handle(ctx("agent:status"), s.agentStatus, async ({ status }) => {
-      const agent = toAgentDto(await setAgentStatus(db, agentId, status));
-      log.info({ agentId, status }, "agent status");
-      nsp(socket).to(rooms.agent(agentId)).emit("agent:updated", agent);
-      if (status === "online") void notifier.drain();
-      return agent;
-    }),
-  );
-
-  socket.on(
-    "queue:list",
-    handle(ctx("queue:list"), s.empty, async () => listSummaries(db, { status: "queued" })),
-  );
 
   socket.on(
     "conversation:list",
@@ -110,26 +94,6 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   );
 
   socket.on(
-    "conversation:accept",
-    handle(ctx("conversation:accept"), s.conversationRef, async ({ conversationId }) => {
-      const conv = await existing(conversationId);
-      if (conv.status !== "queued") throw new DomainError("conflict", "Someone else already has this conversation");
-      const [agent, site] = await Promise.all([
-        db.agent.findUniqueOrThrow({ where: { id: agentId } }),
-        db.site.findUniqueOrThrow({ where: { id: conv.siteId } }),
-      ]);
-      if (!(await claim(db, conversationId, agentId, effectiveCapacity(agent.maxChats, site.defaultCapacity)))) {
-        const now = await existing(conversationId);
-        throw now.status === "queued"
-          ? new DomainError("not_eligible", "Go online and free a slot to accept more conversations")
-          : new DomainError("conflict", "Someone else already has this conversation");
-      }
-      await notifier.announce([{ conversationId, agentId, siteId: conv.siteId }]);
-      return toConversationDto(await existing(conversationId));
-    }),
-  );
-
-  socket.on(
     "conversation:close",
     handle(ctx("conversation:close"), s.conversationRef, async ({ conversationId }) => {
       await existing(conversationId);
@@ -137,7 +101,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
       if (result.closed) {
         log.info({ conversationId, agentId }, "conversation closed");
         await notifier.conversation(conversationId);
-        if (result.freedAgentId) void notifier.drain();
+        await notifier.routing.closed(result);
       }
       return toConversationDto(result.conversation);
     }),
@@ -172,8 +136,4 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   await socket.join([rooms.agent(agentId), rooms.agents]);
   const me = await db.agent.findUnique({ where: { id: agentId } });
   if (me) socket.emit("agent:updated", toAgentDto(me));
-}
-
-function nsp(socket: AgentSocket) {
-  return socket.nsp;
 }

@@ -3,15 +3,15 @@
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { MessageDto, ReadReceiptDto, TypingDto } from "../protocol.ts";
-import { getConversation } from "../conversations/service.ts";
 import { summaryOf } from "../conversations/summary.ts";
-import { drainQueue, estimateWaitSeconds, queuePosition, type Assignment } from "../routing/assign.ts";
+import type { Assignment } from "../routing/assign.ts";
+import { RoutingNotifier } from "./routing-notifier.ts";
 import type { Metrics } from "../metrics.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
 
 export class Notifier {
-  private draining: Promise<void> | null = null;
-  private drainAgain = false;
+  /** this process's routing engine and its notifications (routing-notifier.ts) */
+  readonly routing: RoutingNotifier;
 
   constructor(
     private readonly db: Db,
@@ -19,7 +19,9 @@ export class Notifier {
     private readonly agents: AgentNamespace,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.routing = new RoutingNotifier(db, visitors, agents, metrics, log, (id) => this.conversation(id));
+  }
 
   message(message: MessageDto, conv: { visitorId: string; assigneeId: string | null }): void {
     this.metrics.messages.inc({ author: message.authorKind });
@@ -58,57 +60,21 @@ export class Notifier {
   }
 
   /** Pushes each queued visitor of the site its position and estimated wait. */
-  async queuePositions(siteId: string): Promise<void> {
-    const queued = await this.db.conversation.findMany({ where: { siteId, status: "queued" }, orderBy: [{ queuedAt: "asc" }, { id: "asc" }], take: 500 });
-    this.metrics.queued.set({ site: siteId }, queued.length);
-    for (const conv of queued) {
-      const position = await queuePosition(this.db, conv);
-      const estimatedWaitSeconds = await estimateWaitSeconds(this.db, siteId, position);
-      this.visitors.to(rooms.visitor(conv.visitorId)).emit("queue:position", { conversationId: conv.id, position, estimatedWaitSeconds });
-    }
+  queuePositions(siteId: string): Promise<void> {
+    return this.routing.queuePositions(siteId);
   }
 
-  /**
-   * Runs the assignment loop and announces what it did. Calls that arrive while a drain runs
-   * are folded into one more pass, so a burst of triggers costs two drains, not N.
-   */
+  /** Runs the routing engine (coalesced) and announces what it assigned. */
   drain(): Promise<void> {
-    if (this.draining) {
-      this.drainAgain = true;
-      return this.draining;
-    }
-    this.draining = (async () => {
-      try {
-        do {
-          this.drainAgain = false;
-          const assigned = await drainQueue(this.db);
-          await this.announce(assigned);
-        } while (this.drainAgain);
-      } catch (err) {
-        this.log.error({ err }, "queue drain failed");
-      } finally {
-        this.draining = null;
-      }
-    })();
-    return this.draining;
+    return this.routing.drain();
   }
 
-  /** Resolves when no drain is running (shutdown waits for it before closing the database). */
+  /** Resolves when no drain or routing notification is running (shutdown waits for it). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    await this.routing.idle();
   }
 
   async announce(assigned: readonly Assignment[]): Promise<void> {
-    const sites = new Set<string>();
-    for (const a of assigned) {
-      sites.add(a.siteId);
-      const conv = await getConversation(this.db, a.conversationId);
-      if (conv?.assignedAt) this.metrics.assignmentLatency.observe((conv.assignedAt.getTime() - conv.queuedAt.getTime()) / 1000);
-      const summary = await summaryOf(this.db, a.conversationId);
-      if (summary) this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
-      await this.conversation(a.conversationId);
-      this.log.info({ conversationId: a.conversationId, agentId: a.agentId }, "conversation assigned");
-    }
-    for (const s of sites) await this.queuePositions(s);
+    await this.routing.assigned(assigned);
   }
 }

@@ -34,3 +34,5 @@ export const visitorUpdate = z.strictObject({ name: name.optional(), email: emai
 export const agentStatus = z.strictObject({ status: z.enum(["online", "away", "offline"]) });
 export const empty = z.strictObject({}).optional();
 export const conversationList = z.strictObject({ status: z.enum(["queued", "assigned", "closed"]).optional(), mine: z.boolean().optional() });
+/** conversation:transfer: no toAgentId = back to the queue */
+export const transfer = z.strictObject({ conversationId: id, toAgentId: id.optional() });

@@ -13,6 +13,7 @@ import { createVisitor, toVisitorDto, updateVisitor, visitorByToken } from "../v
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
 import { registerVisitorWidgetEvents } from "./widget-events.ts";
+import { registerVisitorRoutingEvents } from "./routing-events.ts";
 import type { Notifier } from "./notifier.ts";
 import type { MessageWriter } from "../conversations/message-writer.ts";
 import * as s from "./schemas.ts";
@@ -79,6 +80,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
   registerVisitorWidgetEvents(socket, deps, ctx);
+  registerVisitorRoutingEvents(socket, deps, ctx);
 
   /** The conversation, only if it is this visitor's; anything else is "not found" (no oracle). */
   const own = async (conversationId: string) => {
@@ -141,7 +143,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
       const result = await conversations.closeConversation(db, input.conversationId);
       if (result.closed) {
         await notifier.conversation(input.conversationId);
-        if (result.freedAgentId) void notifier.drain();
+        await notifier.routing.closed(result);
       }
       return toConversationDto(result.conversation);
     }),

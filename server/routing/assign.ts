@@ -1,116 +1,138 @@
-// Assignment: the longest-waiting queued conversation goes to the eligible agent with the fewest
-// open conversations (ties: least recently assigned). Atomic in the database: the agent's
-// capacity is reserved by a conditional increment and the conversation claimed by a conditional
-// update in one transaction, so two processes can never double-assign or overfill an agent.
+// Assignment: the longest-waiting queued conversation (requeued ones first) goes to the eligible
+// agent with the fewest open conversations (ties: least recently assigned). Atomic in the
+// database: one transaction claims the conversation by a conditional update and reserves the
+// agent's slot by a conditional increment, so any number of processes can drain the same queue
+// and no conversation gets two agents and no agent goes over capacity. Decisions are made on a
+// snapshot; the conditions in the updates are what make them safe.
 import type { Db } from "../db/client.ts";
-import { effectiveCapacity } from "./capacity.ts";
+import { logEvent, openCountOf } from "./events.ts";
+import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
+import { withRetry } from "./retry.ts";
+import { reserveSlot } from "./slots.ts";
+import { QUEUE_ORDER, agentStateSelect, availableWhere, loadAvailableAgents, loadSites } from "./state.ts";
 
 export interface Assignment {
   conversationId: string;
   agentId: string;
   siteId: string;
+  /** when the conversation (re)entered the queue */
+  queuedAt: Date;
+  assignedAt: Date;
 }
 
-class LostRace extends Error {}
+/** assigned; taken: the conversation is no longer queued; agent_unavailable: the agent changed (full, away, settings) */
+export type ClaimOutcome = "assigned" | "taken" | "agent_unavailable";
 
-interface Candidate {
-  id: string;
-  maxChats: number | null;
-  openCount: number;
+class Abort extends Error {
+  constructor(readonly outcome: ClaimOutcome) {
+    super(outcome);
+  }
 }
 
-/** Online, active agents ordered by preference: fewest open chats, then least recently assigned. */
-async function candidates(db: Db): Promise<Candidate[]> {
-  return db.agent.findMany({
-    where: { status: "online", active: true },
-    orderBy: [{ openCount: "asc" }, { lastAssignedAt: { sort: "asc", nulls: "first" } }, { id: "asc" }],
-    select: { id: true, maxChats: true, openCount: true },
-  });
+export interface ClaimInput {
+  conversationId: string;
+  /** maxChats as the caller read it: if it changed meanwhile the claim fails and is re-decided */
+  agent: Pick<AgentState, "id" | "maxChats">;
+  site: SiteRouting;
+  via: "auto" | "manual";
+  now?: Date;
 }
 
-/** Tries to hand one queued conversation to one agent; false when either changed meanwhile. */
-export async function claim(db: Db, conversationId: string, agentId: string, capacity: number): Promise<boolean> {
+/** Hands one queued conversation to one agent, atomically, or reports why not. */
+export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
+  const { conversationId, agent, site } = input;
+  const now = input.now ?? new Date();
   try {
-    await db.$transaction(async (tx) => {
-      const now = new Date();
-      const reserved = await tx.agent.updateMany({
-        where: { id: agentId, status: "online", active: true, openCount: { lt: capacity } },
-        data: { openCount: { increment: 1 }, lastAssignedAt: now },
-      });
-      if (reserved.count === 0) throw new LostRace();
-      const claimed = await tx.conversation.updateMany({
-        where: { id: conversationId, status: "queued" },
-        data: { status: "assigned", assigneeId: agentId, assignedAt: now },
-      });
-      if (claimed.count === 0) throw new LostRace();
-    });
-    return true;
+    return await withRetry(() =>
+      db.$transaction(async (tx) => {
+        // Conversation row first, agent row second: the lock order every routing write uses.
+        const claimed = await tx.conversation.updateMany({
+          where: { id: conversationId, status: "queued", siteId: site.id },
+          data: { status: "assigned", assigneeId: agent.id, assignedAt: now, priority: 0, returnedById: null },
+        });
+        if (claimed.count === 0) throw new Abort("taken");
+        if (!(await reserveSlot(tx, agent, site, now))) throw new Abort("agent_unavailable");
+        await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount: await openCountOf(tx, agent.id), detail: input.via });
+        return "assigned" as const;
+      }),
+    );
   } catch (err) {
-    if (err instanceof LostRace) return false;
+    if (err instanceof Abort) return err.outcome;
     throw err;
   }
 }
 
-/** Assigns one conversation if an eligible agent has room; returns the agent or null. */
-export async function assignConversation(db: Db, conversation: { id: string; siteId: string }): Promise<string | null> {
-  const site = await db.site.findUnique({ where: { id: conversation.siteId }, select: { defaultCapacity: true } });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const list = (await candidates(db)).filter((a) => a.openCount < effectiveCapacity(a.maxChats, site?.defaultCapacity ?? null));
-    if (list.length === 0) return null;
-    for (const agent of list) {
-      if (await claim(db, conversation.id, agent.id, effectiveCapacity(agent.maxChats, site?.defaultCapacity ?? null))) return agent.id;
-      const still = await db.conversation.findUnique({ where: { id: conversation.id }, select: { status: true } });
-      if (still?.status !== "queued") return null;
+export interface DrainResult {
+  assignments: Assignment[];
+  /** a conversation lost too many races to be placed: run another pass */
+  incomplete: boolean;
+}
+
+const PAGE = 200;
+const ATTEMPTS_PER_CONVERSATION = 5;
+
+/**
+ * Assigns queued conversations of auto-routed sites, in queue order, until the queue is empty or
+ * nobody eligible has room. Call it whenever capacity may have appeared or a chat was queued.
+ */
+export async function drainQueue(db: Db, opts: { now?: () => Date } = {}): Promise<DrainResult> {
+  const clock = opts.now ?? (() => new Date());
+  const result: DrainResult = { assignments: [], incomplete: false };
+  const agents = await loadAvailableAgents(db);
+  if (agents.length === 0) return result;
+  const sites = await loadSites(db);
+  // Conversations only their returner could take: left in the queue for someone else.
+  const passedOver = new Set<string>();
+  for (;;) {
+    const open = [...sites.values()].filter((s) => s.routingMode === "auto" && agents.some((a) => pickAgent([a], s) !== null)).map((s) => s.id);
+    if (open.length === 0) break;
+    const page = await db.conversation.findMany({
+      where: { status: "queued", siteId: { in: open }, ...(passedOver.size ? { id: { notIn: [...passedOver] } } : {}) },
+      orderBy: [...QUEUE_ORDER],
+      take: PAGE,
+      select: { id: true, siteId: true, returnedById: true, queuedAt: true },
+    });
+    if (page.length === 0) break;
+    let progressed = false;
+    for (const conv of page) {
+      const site = sites.get(conv.siteId);
+      if (!site) continue;
+      for (let attempt = 1; ; attempt++) {
+        const agent = pickAgent(agents, site, conv.returnedById);
+        if (!agent) {
+          if (pickAgent(agents, site) !== null) passedOver.add(conv.id);
+          break;
+        }
+        const now = clock();
+        const outcome = await claim(db, { conversationId: conv.id, agent, site, via: "auto", now });
+        if (outcome === "assigned") {
+          agent.openCount += 1;
+          agent.lastAssignedAt = now;
+          result.assignments.push({ conversationId: conv.id, agentId: agent.id, siteId: conv.siteId, queuedAt: conv.queuedAt, assignedAt: now });
+          progressed = true;
+          break;
+        }
+        if (outcome === "taken") {
+          progressed = true;
+          break;
+        }
+        await refreshAgent(db, agents, agent.id);
+        if (attempt >= ATTEMPTS_PER_CONVERSATION) {
+          result.incomplete = true;
+          break;
+        }
+      }
     }
+    if (!progressed) break;
   }
-  return null;
+  return result;
 }
 
-/**
- * Assigns queued conversations, oldest first, until the queue is empty or nobody has room.
- * Call it whenever capacity may have appeared (agent online, chat closed, new conversation).
- */
-export async function drainQueue(db: Db, limit = 1000): Promise<Assignment[]> {
-  const done: Assignment[] = [];
-  const queued = await db.conversation.findMany({
-    where: { status: "queued" },
-    orderBy: [{ queuedAt: "asc" }, { id: "asc" }],
-    take: limit,
-    select: { id: true, siteId: true },
-  });
-  for (const conv of queued) {
-    const agentId = await assignConversation(db, conv);
-    if (agentId) done.push({ conversationId: conv.id, agentId, siteId: conv.siteId });
-    else if (!(await db.agent.count({ where: { status: "online", active: true } }))) break;
-  }
-  return done;
-}
-
-/** 1-based position of a queued conversation among its site's queue. */
-export async function queuePosition(db: Db, conversation: { id: string; siteId: string; queuedAt: Date }): Promise<number> {
-  const ahead = await db.conversation.count({
-    where: {
-      siteId: conversation.siteId,
-      status: "queued",
-      OR: [{ queuedAt: { lt: conversation.queuedAt } }, { queuedAt: conversation.queuedAt, id: { lt: conversation.id } }],
-    },
-  });
-  return ahead + 1;
-}
-
-/**
- * Estimated wait: position × the mean time recent conversations of the site spent queued,
- * spread over the agents online. Null without recent data (better no number than a wrong one).
- */
-export async function estimateWaitSeconds(db: Db, siteId: string, position: number): Promise<number | null> {
-  const recent = await db.conversation.findMany({
-    where: { siteId, assignedAt: { not: null } },
-    orderBy: { assignedAt: "desc" },
-    take: 20,
-    select: { queuedAt: true, assignedAt: true },
-  });
-  if (recent.length === 0) return null;
-  const mean = recent.reduce((s, c) => s + ((c.assignedAt as Date).getTime() - c.queuedAt.getTime()), 0) / recent.length / 1000;
-  const online = Math.max(1, await db.agent.count({ where: { status: "online", active: true } }));
-  return Math.round((mean * position) / online);
+/** Re-reads one agent after a lost race; drops them from the list when no longer available. */
+async function refreshAgent(db: Db, agents: AgentState[], agentId: string): Promise<void> {
+  const i = agents.findIndex((a) => a.id === agentId);
+  const fresh = await db.agent.findFirst({ where: { id: agentId, ...availableWhere }, select: agentStateSelect });
+  if (i < 0) return;
+  if (fresh) agents[i] = fresh;
+  else agents.splice(i, 1);
 }

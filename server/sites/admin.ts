@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { DomainError } from "../errors.ts";
+import { routingChanged } from "../routing/signals.ts";
 import { parseJsonArray } from "../json-text.ts";
 import type { RoutingMode, SiteDto, SiteSettings } from "../protocol.ts";
 import { cleanOrigins, createSite, embedSnippet } from "./service.ts";
@@ -69,6 +70,8 @@ export async function updateSite(db: Db, id: string, changes: SiteChanges) {
   };
   const updated = await db.site.updateMany({ where: { id }, data });
   if (updated.count === 0) throw new DomainError("not_found", "No such site");
+  // A raised default capacity or a switch to auto may let queued chats be assigned now.
+  routingChanged(db);
   return getSite(db, id);
 }
 

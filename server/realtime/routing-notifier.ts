@@ -1,0 +1,149 @@
+// Tells clients what the routing engine did: the agent who got a chat, the agent who lost one
+// (and why), everyone watching the queue, and every queued visitor their position and estimated
+// wait, pushed again on every change to their site's queue. Owns this process's RoutingEngine.
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { toAgentDto } from "../agents/service.ts";
+import { summaryOf } from "../conversations/summary.ts";
+import type { Assignment } from "../routing/assign.ts";
+import { RoutingEngine } from "../routing/engine.ts";
+import { estimateWaitSeconds, siteLoad } from "../routing/estimate.ts";
+import { siteQueue } from "../routing/queue.ts";
+import type { Released } from "../routing/release.ts";
+import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
+
+/** Runs `task` for a key once, folding calls that arrive while it runs into one more run. */
+class Coalescer {
+  private readonly running = new Map<string, { done: Promise<void>; again: boolean }>();
+
+  run(key: string, task: () => Promise<void>): Promise<void> {
+    const current = this.running.get(key);
+    if (current) {
+      current.again = true;
+      return current.done;
+    }
+    const state = { done: Promise.resolve(), again: false };
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await task();
+        } while (state.again);
+      } finally {
+        this.running.delete(key);
+      }
+    })();
+    this.running.set(key, state);
+    return state.done;
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running.values()].map((s) => s.done.catch(() => undefined)));
+  }
+}
+
+export class RoutingNotifier {
+  readonly engine: RoutingEngine;
+  private readonly positions = new Coalescer();
+
+  constructor(
+    private readonly db: Db,
+    private readonly visitors: VisitorNamespace,
+    private readonly agents: AgentNamespace,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    /** broadcasts conversation:updated (Notifier.conversation) */
+    private readonly conversationChanged: (conversationId: string) => Promise<void>,
+  ) {
+    this.engine = new RoutingEngine(db, {
+      onAssigned: (list, requestedAt) => this.assigned(list, { requestedAt }),
+      onError: (err) => log.error({ err }, "queue drain failed"),
+    });
+  }
+
+  /** Assigns whatever can be assigned now (coalesced; see RoutingEngine). */
+  drain(): Promise<void> {
+    return this.engine.drain();
+  }
+
+  /**
+   * Announces assignments. `requestedAt` is set for the engine's own assignments: their latency
+   * is measured from the trigger (or from queueing, if later). Waiting time is queue → agent.
+   */
+  async assigned(list: readonly Assignment[], opts: { requestedAt?: number; transfer?: boolean } = {}): Promise<void> {
+    const sites = new Set<string>();
+    for (const a of list) {
+      sites.add(a.siteId);
+      if (!opts.transfer) this.metrics.queueWait.observe(Math.max(0, a.assignedAt.getTime() - a.queuedAt.getTime()) / 1000);
+      if (opts.requestedAt !== undefined) {
+        const from = Math.max(opts.requestedAt, a.queuedAt.getTime());
+        this.metrics.assignmentLatency.observe(Math.max(0, a.assignedAt.getTime() - from) / 1000);
+      }
+      const summary = await summaryOf(this.db, a.conversationId);
+      if (summary) this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
+      await this.conversationChanged(a.conversationId);
+      await this.agentChanged(a.agentId);
+      this.log.info({ conversationId: a.conversationId, agentId: a.agentId, siteId: a.siteId }, "conversation assigned");
+    }
+    for (const siteId of sites) void this.queuePositions(siteId);
+  }
+
+  /** Chats taken from an agent: they learn it, the visitor sees the queue again, slots freed. */
+  async released(list: readonly Released[]): Promise<void> {
+    const sites = new Set<string>();
+    const agentIds = new Set<string>();
+    for (const r of list) {
+      sites.add(r.siteId);
+      agentIds.add(r.agentId);
+      this.agents.to(rooms.agent(r.agentId)).emit("conversation:unassigned", { conversationId: r.conversationId, reason: r.reason });
+      await this.conversationChanged(r.conversationId);
+      this.log.info({ conversationId: r.conversationId, agentId: r.agentId, reason: r.reason }, "conversation returned to the queue");
+    }
+    for (const id of agentIds) await this.agentChanged(id);
+    for (const siteId of sites) void this.queuePositions(siteId);
+    if (list.length) void this.drain();
+  }
+
+  /** After closeConversation: a closed queued chat moves the queue up; a freed slot may take one. */
+  async closed(result: { closed: boolean; freedAgentId: string | null; conversation: { siteId: string } }): Promise<void> {
+    if (!result.closed) return;
+    if (result.freedAgentId) {
+      void this.drain();
+      await this.agentChanged(result.freedAgentId);
+    } else {
+      await this.queuePositions(result.conversation.siteId);
+    }
+  }
+
+  /** The agent's own consoles learn their new status and open count. */
+  async agentChanged(agentId: string): Promise<void> {
+    const agent = await this.db.agent.findUnique({ where: { id: agentId } });
+    if (agent) this.agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
+  }
+
+  /** Pushes every queued visitor of the site its position and estimated wait (coalesced per site). */
+  queuePositions(siteId: string): Promise<void> {
+    return this.positions
+      .run(siteId, async () => {
+        const [queue, load] = await Promise.all([siteQueue(this.db, siteId), siteLoad(this.db, siteId)]);
+        this.metrics.queued.set({ site: siteId }, queue.length);
+        for (const q of queue) {
+          this.visitors
+            .to(rooms.visitor(q.visitorId))
+            .emit("queue:position", { conversationId: q.conversationId, position: q.position, estimatedWaitSeconds: estimateWaitSeconds(q.position, load) });
+        }
+      })
+      .catch((err: unknown) => this.log.error({ err, siteId }, "queue position update failed"));
+  }
+
+  async idle(): Promise<void> {
+    await this.engine.idle();
+    await this.positions.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+    await this.positions.idle();
+  }
+}
