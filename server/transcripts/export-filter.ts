@@ -76,7 +76,10 @@ export async function planExport(db: Db, query: ExportQuery, reader: TranscriptR
   if (query.from) and.push({ createdAt: { gte: query.from } });
   if (query.to) and.push({ createdAt: { lt: query.to } });
   if (query.status) and.push({ status: query.status });
-  if (query.tag) and.push({ tags: { contains: JSON.stringify(query.tag) } });
+  // The database narrows by the tag's JSON text; the exact match happens per row. A backslash
+  // (an escaped quote) would be read as LIKE's escape character by PostgreSQL, so such tags
+  // skip the narrowing.
+  if (query.tag && !JSON.stringify(query.tag).includes("\\")) and.push({ tags: { contains: JSON.stringify(query.tag) } });
 
   const visible = reader.kind === "agent" ? await visibleSiteIds(db, reader) : null;
   if (query.site) {
