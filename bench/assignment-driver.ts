@@ -1,0 +1,123 @@
+// The assignment burst of one load worker: online agents that count what they are handed, and
+// visitors that all open a conversation at once and time until they learn who answers.
+import { io, type Socket } from "socket.io-client";
+import type { Ack, AgentDto, ConversationDto, MessageDto } from "../server/protocol.ts";
+import type { SeededAgent } from "./seed.ts";
+import { connected, inBatches, sessionOf } from "./sockets.ts";
+
+export interface AssignSetupParams {
+  url: string;
+  siteKey: string;
+  origin: string;
+  agents: SeededAgent[];
+  visitors: number;
+  timeoutMs: number;
+}
+
+export interface BurstResult {
+  opened: number;
+  openErrors: Record<string, number>;
+  /** visitors that saw their conversation become assigned */
+  assigned: number;
+  /** ms from each visitor's open to its "assigned" update */
+  latency: Float64Array;
+  /** ms from this worker's burst start to its last visitor being assigned */
+  allAssignedMs: number;
+  openedIds: string[];
+}
+
+interface Visitor {
+  socket: Socket;
+  openedAt: number;
+  conversationId: string | null;
+  assignedAt: number | null;
+}
+
+export class AssignmentDriver {
+  private agents: Socket[] = [];
+  private visitors: Visitor[] = [];
+  /** conversation id -> times it was handed to one of this worker's agents */
+  private handed = new Map<string, number>();
+  private onAssigned: (() => void) | null = null;
+
+  async setup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }> {
+    const agents = await inBatches(p.agents, 20, async (a) => {
+      const socket = io(`${p.url}/agent`, { extraHeaders: { cookie: a.cookie, origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
+      await connected(socket, p.timeoutMs);
+      socket.on("conversation:assigned", (c: ConversationDto) => this.handed.set(c.id, (this.handed.get(c.id) ?? 0) + 1));
+      const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
+      if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
+      return socket;
+    });
+    this.agents.push(...agents);
+    const visitors = await inBatches(Array.from({ length: p.visitors }), 50, async () => {
+      const socket = io(`${p.url}/visitor`, { auth: { siteKey: p.siteKey }, extraHeaders: { origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
+      await sessionOf(socket, p.timeoutMs);
+      const v: Visitor = { socket, openedAt: 0, conversationId: null, assignedAt: null };
+      socket.on("conversation:updated", (c: ConversationDto) => {
+        if (c.status !== "assigned" || v.assignedAt !== null) return;
+        v.assignedAt = performance.now();
+        v.conversationId ??= c.id;
+        this.onAssigned?.();
+      });
+      return v;
+    });
+    this.visitors.push(...visitors);
+    return { agents: this.agents.length, visitors: this.visitors.length };
+  }
+
+  async burst(timeoutMs: number): Promise<BurstResult> {
+    const openErrors: Record<string, number> = {};
+    const start = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const allAssigned = new Promise<void>((resolve) => {
+      this.onAssigned = () => {
+        if (this.visitors.every((v) => v.assignedAt !== null)) resolve();
+      };
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    const opens = this.visitors.map(async (v, i) => {
+      v.openedAt = performance.now();
+      try {
+        const ack = (await v.socket.timeout(timeoutMs).emitWithAck("conversation:open", {
+          clientId: `open-${i}`,
+          message: { clientId: `first-${i}`, body: "Hi, is anyone there?" },
+        })) as Ack<{ conversation: ConversationDto; messages: MessageDto[] }>;
+        if (!ack.ok) openErrors[ack.error.code] = (openErrors[ack.error.code] ?? 0) + 1;
+        else v.conversationId = ack.data.conversation.id;
+      } catch {
+        openErrors.ack_timeout = (openErrors.ack_timeout ?? 0) + 1;
+      }
+    });
+    await Promise.all(opens);
+    this.onAssigned?.();
+    await allAssigned;
+    clearTimeout(timer);
+    this.onAssigned = null;
+    const done = this.visitors.filter((v) => v.assignedAt !== null);
+    return {
+      opened: this.visitors.filter((v) => v.conversationId !== null).length,
+      openErrors,
+      assigned: done.length,
+      latency: Float64Array.from(done.map((v) => (v.assignedAt as number) - v.openedAt)),
+      allAssignedMs: done.length ? Math.max(...done.map((v) => (v.assignedAt as number) - start)) : NaN,
+      openedIds: this.visitors.flatMap((v) => (v.conversationId ? [v.conversationId] : [])),
+    };
+  }
+
+  handedOut(): { ids: string[]; duplicates: number } {
+    let duplicates = 0;
+    for (const n of this.handed.values()) duplicates += n - 1;
+    return { ids: [...this.handed.keys()], duplicates };
+  }
+
+  closeAll(): number {
+    const all = [...this.agents.splice(0), ...this.visitors.splice(0).map((v) => v.socket)];
+    for (const s of all) {
+      s.removeAllListeners();
+      s.disconnect();
+    }
+    this.handed.clear();
+    return all.length;
+  }
+}

@@ -1,0 +1,278 @@
+// The chat load of one load worker (latency and throughput scenarios): its agents and the visitors
+// of their conversations, in this one process so send and receive times share a clock. Visitors
+// send at an open-loop rate; each agent answers every visitor message the moment it arrives.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { io, type Socket } from "socket.io-client";
+import type { Ack, AgentDto, MessageDto } from "../server/protocol.ts";
+import type { ChatGroup } from "./seed.ts";
+import { connected, inBatches, sessionOf } from "./sockets.ts";
+import { Samples } from "./stats.ts";
+import type { Transport } from "./visitor-pool.ts";
+
+export interface ChatSetupParams {
+  visitorUrl: string;
+  agentUrl: string;
+  siteKey: string;
+  origin: string;
+  groups: ChatGroup[];
+  visitorTransports: Transport[];
+  timeoutMs: number;
+}
+
+export interface ChatRunParams {
+  label: string;
+  /** messages per second this worker offers, both directions together (half visitor, half replies) */
+  rate: number;
+  warmupMs: number;
+  durationMs: number;
+  /** how long to wait after the last send for deliveries before counting the rest lost */
+  settleMs: number;
+  /** stop sending (and fail the run) when this many messages are unanswered: bounds memory */
+  maxInFlight: number;
+}
+
+export interface ChatRunResult {
+  sent: number;
+  acked: number;
+  ackErrors: Record<string, number>;
+  received: number;
+  duplicates: number;
+  lost: number;
+  /** sends skipped because too many were in flight (the server could not keep up) */
+  skipped: number;
+  windowSeconds: number;
+  /** messages sent inside the measuring window that the server acknowledged as stored */
+  windowAcked: number;
+  v2a: Float64Array;
+  a2v: Float64Array;
+  ack: Float64Array;
+  settled: boolean;
+  /** this worker's CPU during the window, % of one core: near 100 means the load generator saturated */
+  cpuPercent: number;
+  loopDelayP99Ms: number;
+}
+
+interface Pending {
+  sentAt: number;
+  record: boolean;
+  acked: boolean;
+  failed: boolean;
+  received: boolean;
+}
+
+const BODY = "Hello, I have a question about my order #12345"; // ~ a real first line
+const REPLY = "Thanks, let me check that for you right away";
+const ACK_TIMEOUT_MS = 30_000;
+
+export class ChatDriver {
+  private agents: Socket[] = [];
+  private visitors: { socket: Socket; conversationId: string }[] = [];
+  private pending = new Map<string, Pending>();
+  private run: RunState | null = null;
+  private unexpected = 0;
+
+  async setup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }> {
+    const agentSockets = await inBatches(p.groups, 20, async (g) => {
+      const socket = io(`${p.agentUrl}/agent`, { extraHeaders: { cookie: g.cookie, origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
+      await connected(socket, p.timeoutMs);
+      const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
+      if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
+      socket.on("message:new", (m: MessageDto) => this.onAgentMessage(socket, m));
+      return socket;
+    });
+    this.agents.push(...agentSockets);
+    const slots = p.groups.flatMap((g) => g.conversations);
+    const visitorSockets = await inBatches(slots, 50, async (slot) => {
+      const socket = io(`${p.visitorUrl}/visitor`, {
+        auth: { siteKey: p.siteKey, token: slot.visitorToken },
+        extraHeaders: { origin: p.origin },
+        transports: p.visitorTransports,
+        reconnection: false,
+        forceNew: true,
+      });
+      const got = await sessionOf(socket, p.timeoutMs);
+      if (got.conversation?.id !== slot.conversationId) throw new Error("visitor did not resume its seeded conversation");
+      socket.on("message:new", (m: MessageDto) => this.onVisitorMessage(m));
+      return { socket, conversationId: slot.conversationId };
+    });
+    this.visitors.push(...visitorSockets);
+    return { agents: this.agents.length, visitors: this.visitors.length };
+  }
+
+  async runLoad(p: ChatRunParams): Promise<ChatRunResult> {
+    if (this.run) throw new Error("a run is already going");
+    if (this.visitors.length === 0) throw new Error("no visitors: call chatSetup first");
+    this.pending.clear();
+    this.unexpected = 0;
+    const state = new RunState(p);
+    this.run = state;
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    let cpuAtWindow = process.cpuUsage();
+    let windowStartedAt = 0;
+    const visitorRate = p.rate / 2;
+    let next = 0;
+    try {
+      await new Promise<void>((resolve) => {
+        const start = performance.now();
+        state.windowStart = start + p.warmupMs;
+        state.windowEnd = state.windowStart + p.durationMs;
+        let sentVisitor = 0;
+        const tick = () => {
+          const now = performance.now();
+          if (windowStartedAt === 0 && now >= state.windowStart) {
+            windowStartedAt = now;
+            cpuAtWindow = process.cpuUsage();
+            loop.enable();
+          }
+          if (now >= state.windowEnd) {
+            clearInterval(timer);
+            state.cpu = process.cpuUsage(cpuAtWindow);
+            state.cpuWall = now - windowStartedAt;
+            loop.disable();
+            return resolve();
+          }
+          const due = Math.floor(((now - start) / 1000) * visitorRate) - sentVisitor;
+          for (let k = 0; k < due; k++) {
+            sentVisitor++;
+            if (state.inFlight >= p.maxInFlight) {
+              state.skipped++;
+              continue;
+            }
+            const v = this.visitors[next++ % this.visitors.length];
+            this.send(v.socket, v.conversationId, `${p.label}-${state.serial++}`, BODY);
+          }
+        };
+        const timer = setInterval(tick, 2);
+      });
+      // Bounded wait for the last deliveries and acks: resolved by the message handlers.
+      state.settled = await state.whenSettled(p.settleMs);
+    } finally {
+      this.run = null;
+    }
+    let received = 0;
+    let duplicates = this.unexpected;
+    let lost = 0;
+    let acked = 0;
+    let windowAcked = 0;
+    for (const m of this.pending.values()) {
+      if (m.acked) acked++;
+      if (m.acked && m.sentAt >= state.windowStart && m.sentAt < state.windowEnd) windowAcked++;
+      if (m.received) received++;
+      else if (!m.failed) lost++;
+    }
+    duplicates += state.duplicates;
+    return {
+      sent: this.pending.size,
+      acked,
+      ackErrors: state.ackErrors,
+      received,
+      duplicates,
+      lost,
+      skipped: state.skipped,
+      windowSeconds: p.durationMs / 1000,
+      windowAcked,
+      v2a: state.v2a.toArray(),
+      a2v: state.a2v.toArray(),
+      ack: state.ack.toArray(),
+      settled: state.settled,
+      cpuPercent: state.cpuWall > 0 ? ((state.cpu.user + state.cpu.system) / 1000 / state.cpuWall) * 100 : 0,
+      loopDelayP99Ms: windowStartedAt ? loop.percentile(99) / 1e6 : 0,
+    };
+  }
+
+  private send(socket: Socket, conversationId: string, clientId: string, body: string): void {
+    const state = this.run;
+    if (!state) return;
+    const now = performance.now();
+    const m: Pending = { sentAt: now, record: now >= state.windowStart && now < state.windowEnd, acked: false, failed: false, received: false };
+    this.pending.set(clientId, m);
+    state.inFlight++;
+    socket.timeout(ACK_TIMEOUT_MS).emit("message:send", { conversationId, clientId, body }, (err: Error | null, ack: Ack<MessageDto>) => {
+      if (err || !ack.ok) {
+        const code = err ? "ack_timeout" : ack.ok ? "?" : ack.error.code;
+        state.ackErrors[code] = (state.ackErrors[code] ?? 0) + 1;
+        m.failed = true;
+        if (!m.received) state.done();
+        return;
+      }
+      m.acked = true;
+      if (m.record) state.ack.push(performance.now() - m.sentAt);
+    });
+  }
+
+  private receive(m: MessageDto, into: "v2a" | "a2v"): boolean {
+    const state = this.run;
+    const p = this.pending.get(m.clientId);
+    if (!p || !state) {
+      this.unexpected++;
+      return false;
+    }
+    if (p.received) {
+      state.duplicates++;
+      return false;
+    }
+    p.received = true;
+    if (p.record) state[into].push(performance.now() - p.sentAt);
+    if (!p.failed) state.done();
+    return true;
+  }
+
+  private onAgentMessage(socket: Socket, m: MessageDto): void {
+    if (m.authorKind !== "visitor") return; // the agent's own reply echoed back
+    if (this.receive(m, "v2a")) this.send(socket, m.conversationId, `r${m.clientId}`, REPLY);
+  }
+
+  private onVisitorMessage(m: MessageDto): void {
+    if (m.authorKind !== "agent") return; // the visitor's own message echoed back
+    this.receive(m, "a2v");
+  }
+
+  closeAll(): number {
+    const n = this.agents.length + this.visitors.length;
+    for (const s of [...this.agents.splice(0), ...this.visitors.splice(0).map((v) => v.socket)]) {
+      s.removeAllListeners();
+      s.disconnect();
+    }
+    return n;
+  }
+}
+
+class RunState {
+  serial = 0;
+  inFlight = 0;
+  skipped = 0;
+  duplicates = 0;
+  windowStart = Infinity;
+  windowEnd = Infinity;
+  settled = false;
+  cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  cpuWall = 0;
+  ackErrors: Record<string, number> = {};
+  v2a = new Samples();
+  a2v = new Samples();
+  ack = new Samples();
+  private onIdle: (() => void) | null = null;
+
+  constructor(readonly params: ChatRunParams) {}
+
+  /** One message is finished: delivered, or refused by the server. */
+  done(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.onIdle) this.onIdle();
+  }
+
+  whenSettled(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onIdle = null;
+        resolve(false);
+      }, timeoutMs);
+      this.onIdle = () => {
+        clearTimeout(timer);
+        this.onIdle = null;
+        resolve(true);
+      };
+    });
+  }
+}

@@ -1,0 +1,138 @@
+// Harness side of the chat load (latency and throughput): seeds conversations on a server,
+// hands each worker whole agent groups, runs a phase on every worker at once and merges what they
+// measured into one result.
+import type { BenchDatabase, Harness, RunningServer } from "./harness.ts";
+import type { ServerKind } from "./server-child.ts";
+import type { ChatRunResult } from "./chat-driver.ts";
+import type { ChatGroup } from "./seed.ts";
+import { concatSamples, summarize, type Delivery, type LatencySummary } from "./stats.ts";
+import type { Transport } from "./visitor-pool.ts";
+
+export interface PhaseSpec {
+  label: string;
+  /** messages per second offered, both directions together */
+  rate: number;
+  warmupMs: number;
+  durationMs: number;
+  settleMs: number;
+}
+
+export interface PhaseResult {
+  label: string;
+  offered: number;
+  /** messages sent inside the window and stored (acked), per second */
+  achieved: number;
+  /** messages the server acknowledged as stored (all of the phase, warm-up included) */
+  acked: number;
+  e2e: LatencySummary;
+  v2a: LatencySummary;
+  a2v: LatencySummary;
+  ack: LatencySummary;
+  delivery: Delivery;
+  ackErrors: Record<string, number>;
+  skipped: number;
+  settled: boolean;
+  /** the load workers' CPU (% of one core each) and event-loop delay p99 during the window */
+  generatorCpu: number[];
+  generatorLoopP99Ms: number[];
+}
+
+export interface ChatServers {
+  /** where the visitors connect (and the Demo site's origin) */
+  visitors: RunningServer;
+  /** where the agents connect: a second Parley process with --redis, else the same one */
+  agents: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** One server, or with --redis two Parley processes on one database, visitors on one, agents on the other. */
+export async function startChatServers(h: Harness, label: string, kind: ServerKind, db: BenchDatabase | null): Promise<ChatServers> {
+  const visitors = await h.startServer(label, kind, db);
+  let agents = visitors;
+  if (kind === "parley" && h.opts.redisUrl) {
+    try {
+      agents = await h.startServer(label, kind, db);
+    } catch (err) {
+      await visitors.stop();
+      throw err;
+    }
+  }
+  return {
+    visitors,
+    agents,
+    async stop() {
+      if (agents !== visitors) await agents.stop();
+      await visitors.stop();
+    },
+  };
+}
+
+export async function seedConversations(server: RunningServer, agents: number, perAgent: number): Promise<ChatGroup[]> {
+  return server.child.call("seedChats", { agents, perAgent }, 600_000);
+}
+
+/** Connects the groups' agents and visitors, groups dealt round-robin over the workers. */
+export async function connectChats(h: Harness, visitorServer: RunningServer, agentServer: RunningServer, groups: ChatGroup[], transports: Transport[]): Promise<void> {
+  const workers = await h.workers();
+  await Promise.all(
+    workers.map((w, i) =>
+      w.call(
+        "chatSetup",
+        {
+          visitorUrl: visitorServer.url,
+          agentUrl: agentServer.url,
+          siteKey: visitorServer.siteKey,
+          origin: visitorServer.url,
+          groups: groups.filter((_, j) => j % workers.length === i),
+          visitorTransports: transports,
+          timeoutMs: 30_000,
+        },
+        600_000,
+      ),
+    ),
+  );
+}
+
+export async function runPhase(h: Harness, spec: PhaseSpec): Promise<PhaseResult> {
+  const workers = await h.workers();
+  const maxInFlight = Math.max(200, Math.ceil(spec.rate / workers.length));
+  const parts: ChatRunResult[] = await Promise.all(
+    workers.map((w, i) =>
+      w.call(
+        "chatRun",
+        { label: `${spec.label}-w${i}`, rate: spec.rate / workers.length, warmupMs: spec.warmupMs, durationMs: spec.durationMs, settleMs: spec.settleMs, maxInFlight },
+        spec.warmupMs + spec.durationMs + spec.settleMs + 60_000,
+      ),
+    ),
+  );
+  const sum = (f: (r: ChatRunResult) => number) => parts.reduce((s, r) => s + f(r), 0);
+  const ackErrors: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.ackErrors)) ackErrors[k] = (ackErrors[k] ?? 0) + v;
+  const v2a = concatSamples(parts.map((p) => p.v2a));
+  const a2v = concatSamples(parts.map((p) => p.a2v));
+  return {
+    label: spec.label,
+    offered: spec.rate,
+    achieved: sum((r) => r.windowAcked) / (spec.durationMs / 1000),
+    acked: sum((r) => r.acked),
+    e2e: summarize(concatSamples([v2a, a2v])),
+    v2a: summarize(v2a),
+    a2v: summarize(a2v),
+    ack: summarize(concatSamples(parts.map((p) => p.ack))),
+    delivery: { sent: sum((r) => r.sent), received: sum((r) => r.received), duplicates: sum((r) => r.duplicates), lost: sum((r) => r.lost), errors: sum((r) => Object.values(r.ackErrors).reduce((a, b) => a + b, 0)) },
+    ackErrors,
+    skipped: sum((r) => r.skipped),
+    settled: parts.every((p) => p.settled),
+    generatorCpu: parts.map((p) => Math.round(p.cpuPercent)),
+    generatorLoopP99Ms: parts.map((p) => Math.round(p.loopDelayP99Ms * 10) / 10),
+  };
+}
+
+/** What makes a phase's books wrong (not slow: wrong). */
+export function deliveryFailures(who: string, r: PhaseResult): string[] {
+  const out: string[] = [];
+  if (r.delivery.lost) out.push(`${who} ${r.label}: ${r.delivery.lost} messages lost`);
+  if (r.delivery.duplicates) out.push(`${who} ${r.label}: ${r.delivery.duplicates} messages delivered twice`);
+  if (r.delivery.errors) out.push(`${who} ${r.label}: ${r.delivery.errors} sends refused (${JSON.stringify(r.ackErrors)})`);
+  return out;
+}

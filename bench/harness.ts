@@ -1,0 +1,173 @@
+// What every scenario needs from the harness: fresh databases, server children (Parley or the
+// bare baseline) on loopback ports, and the load workers. Everything it creates it also removes.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { Child } from "./rpc.ts";
+import type { ServerKind, ServerMethods, Started } from "./server-child.ts";
+import type { WorkerMethods } from "./load-worker.ts";
+import type { BenchOptions } from "./options.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const RESULTS_DIR = path.join(here, "results");
+
+/**
+ * Parley's per-connection event budget is 40 events then 10/s. One bench agent answers ten
+ * conversations, so at the higher rates it would be refused; the bench raises it (and says so).
+ */
+export const BENCH_RATE_LIMIT = { rateBurst: 1_000, ratePerSecond: 1_000 };
+
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  child: Child<ServerMethods>;
+  url: string;
+  port: number;
+  siteKey: string;
+  started: Started;
+  /** graceful close (what SIGTERM does to `parley serve`), then the child exits */
+  stop(): Promise<void>;
+}
+
+export type Workers = Child<WorkerMethods>[];
+
+export class Harness {
+  private workerList: Workers = [];
+  private readonly databases = new Set<BenchDatabase>();
+  private serial = 0;
+
+  constructor(readonly opts: BenchOptions) {}
+
+  get quick(): boolean {
+    return this.opts.quick;
+  }
+
+  /** The load workers (started once, reused by every scenario). */
+  async workers(): Promise<Workers> {
+    if (this.workerList.length === 0) {
+      this.workerList = await Promise.all(
+        Array.from({ length: this.opts.workers }, (_, i) => Child.start<WorkerMethods>(`load-worker-${i}`, path.join(here, "load-worker.ts"))),
+      );
+    }
+    return this.workerList;
+  }
+
+  /** Splits `n` over the workers: worker i gets share(n)[i]. */
+  share(n: number): number[] {
+    const k = this.opts.workers;
+    return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+  }
+
+  async database(): Promise<BenchDatabase> {
+    let db: BenchDatabase;
+    if (this.opts.db === "sqlite") {
+      const dir = mkdtempSync(path.join(tmpdir(), "parley-bench-"));
+      db = { url: `file:${path.join(dir, "parley.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    } else {
+      const base = this.opts.postgresUrl;
+      const name = `parley_bench_${randomBytes(6).toString("hex")}`;
+      await withPg(base, (c) => c.query(`CREATE DATABASE ${name}`));
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      db = { url: url.toString(), drop: () => withPg(base, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+    }
+    this.databases.add(db);
+    const drop = db.drop;
+    db.drop = async () => {
+      this.databases.delete(db);
+      await drop();
+    };
+    return db;
+  }
+
+  /** A server child that has loaded its code but not started: a restart then costs only startup. */
+  async spawnServer(label: string, kind: ServerKind): Promise<Child<ServerMethods>> {
+    const name = `${label}-${kind}-${++this.serial}`;
+    const profile =
+      this.opts.profile && kind === "parley"
+        ? ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS_DIR, "profiles")}`, `--cpu-prof-name=${name}.cpuprofile`]
+        : [];
+    if (profile.length) mkdirSync(path.join(RESULTS_DIR, "profiles"), { recursive: true });
+    return Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
+  }
+
+  async startOn(child: Child<ServerMethods>, kind: ServerKind, port: number, db: BenchDatabase | null): Promise<RunningServer> {
+    const started = await child.call("start", {
+      kind,
+      port,
+      databaseUrl: db?.url ?? "",
+      redisUrl: this.opts.redisUrl,
+      ...BENCH_RATE_LIMIT,
+      logLevel: this.opts.verbose ? "info" : "warn",
+    });
+    if (kind === "parley" && this.opts.redisUrl && !started.clusterAdapter) {
+      throw new Error(
+        "--redis: this Parley does not install a Redis adapter for config.redisUrl yet (the scale-out work has not landed), so there is nothing to measure. Run without --redis.",
+      );
+    }
+    return {
+      kind,
+      child,
+      url: started.url,
+      port,
+      siteKey: started.siteKey,
+      started,
+      async stop() {
+        await child.call("stop", {}, 30_000).catch(() => undefined);
+        await child.waitExit();
+      },
+    };
+  }
+
+  /** Spawns and starts a server on a fresh loopback port (and a fresh database for Parley). */
+  async startServer(label: string, kind: ServerKind, db: BenchDatabase | null): Promise<RunningServer> {
+    const child = await this.spawnServer(label, kind);
+    try {
+      return await this.startOn(child, kind, await freePort(), db);
+    } catch (err) {
+      await child.kill();
+      throw err;
+    }
+  }
+
+  /** Disconnects every worker socket (between phases and after a scenario, even a failed one). */
+  async closeSockets(): Promise<void> {
+    await Promise.all(this.workerList.map((w) => w.call("closeAll", {}, 30_000).catch(() => 0)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workerList.map((w) => w.kill(2_000)));
+    this.workerList = [];
+    for (const db of [...this.databases]) await db.drop().catch(() => undefined);
+  }
+}
+
+async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A loopback port free right now (the server child binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}

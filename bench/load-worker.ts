@@ -1,0 +1,37 @@
+// A load generator process: real socket.io-client sockets driven by the harness over IPC. Runs
+// apart from the server so the clients never share its event loop.
+import { AssignmentDriver, type AssignSetupParams, type BurstResult } from "./assignment-driver.ts";
+import { ChatDriver, type ChatRunParams, type ChatRunResult, type ChatSetupParams } from "./chat-driver.ts";
+import { serveRpc } from "./rpc.ts";
+import { VisitorPool, type ConnectParams, type ConnectResult, type ReconnectStatus } from "./visitor-pool.ts";
+
+type Empty = Record<string, never>;
+
+export interface WorkerMethods {
+  connectVisitors(p: ConnectParams): Promise<ConnectResult>;
+  armReconnect(p: Empty): Promise<number>;
+  reconnectStatus(p: Empty): Promise<ReconnectStatus>;
+  chatSetup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }>;
+  chatRun(p: ChatRunParams): Promise<ChatRunResult>;
+  assignSetup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }>;
+  assignBurst(p: { timeoutMs: number }): Promise<BurstResult>;
+  assignHanded(p: Empty): Promise<{ ids: string[]; duplicates: number }>;
+  /** disconnects every socket of this worker; returns how many */
+  closeAll(p: Empty): Promise<number>;
+}
+
+const pool = new VisitorPool();
+const chat = new ChatDriver();
+const assignment = new AssignmentDriver();
+
+serveRpc<WorkerMethods>({
+  connectVisitors: (p) => pool.connect(p),
+  armReconnect: () => pool.armReconnect(),
+  reconnectStatus: () => pool.reconnectStatus(),
+  chatSetup: (p) => chat.setup(p),
+  chatRun: (p) => chat.runLoad(p),
+  assignSetup: (p) => assignment.setup(p),
+  assignBurst: (p) => assignment.burst(p.timeoutMs),
+  assignHanded: () => assignment.handedOut(),
+  closeAll: () => pool.closeAll() + chat.closeAll() + assignment.closeAll(),
+});

@@ -1,0 +1,5 @@
+import type { Harness } from "../harness.ts";
+import type { ScenarioOutcome } from "../report.ts";
+export async function throughput(_h: Harness): Promise<ScenarioOutcome> {
+  return { baseline: "", rows: [], delivery: null, failures: [], skipped: "not written yet", details: {} };
+}

@@ -1,0 +1,150 @@
+// The server under test, in its own process: Parley through createApp (what `parley serve`
+// runs) or the bare Socket.IO baseline, driven by the harness over IPC. Started with
+// --expose-gc so memory is read after a full collection, and optionally with --cpu-prof.
+import { createApp, type ParleyApp } from "../server/app.ts";
+import { configFromEnv } from "../server/config.ts";
+import { createLogger } from "../server/logger.ts";
+import { startBareServer, type BareServer } from "./bare-server.ts";
+import { rawInserts, type RawInsertResult } from "./raw-inserts.ts";
+import { serveRpc } from "./rpc.ts";
+import { seedAgents, seedChats, type ChatGroup, type SeededAgent } from "./seed.ts";
+
+export type ServerKind = "parley" | "bare";
+
+export interface StartParams {
+  kind: ServerKind;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string | null;
+  /** per-connection event budget (Parley's defaults are 40 and 10/s: too low for a load test) */
+  rateBurst: number;
+  ratePerSecond: number;
+  logLevel: string;
+}
+
+export interface Started {
+  url: string;
+  siteKey: string;
+  /** the Socket.IO adapter is not the in-memory one (the scale-out work is in place) */
+  clusterAdapter: boolean;
+  startMs: number;
+}
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+export interface AssignmentState {
+  assigned: number;
+  queued: number;
+  /** agents holding more chats than their capacity: must be 0 */
+  overCapacity: number;
+}
+
+export interface ServerMethods {
+  start(p: StartParams): Promise<Started>;
+  memory(p: Record<string, never>): Promise<MemorySample>;
+  seedChats(p: { agents: number; perAgent: number }): Promise<ChatGroup[]>;
+  seedAgents(p: { count: number; maxChats: number }): Promise<SeededAgent[]>;
+  countMessages(p: Record<string, never>): Promise<number>;
+  assignmentState(p: Record<string, never>): Promise<AssignmentState>;
+  rawInserts(p: { databaseUrl: string; conversationId: string; durationMs: number; concurrency: number }): Promise<RawInsertResult>;
+  stop(p: Record<string, never>): Promise<{ closeMs: number }>;
+}
+
+let parley: ParleyApp | null = null;
+let bare: BareServer | null = null;
+let siteId = "";
+
+function app(): ParleyApp {
+  if (!parley) throw new Error("no Parley server running in this child");
+  return parley;
+}
+
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("server child needs --expose-gc");
+  // Several passes with a macrotask between them: finalizers and weak refs settle in between.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+serveRpc<ServerMethods>(
+  {
+    async start(p) {
+      const t0 = performance.now();
+      if (p.kind === "bare") {
+        bare = await startBareServer(p.port, "127.0.0.1");
+        return { url: bare.url, siteKey: "bare", clusterAdapter: false, startMs: performance.now() - t0 };
+      }
+      const url = `http://127.0.0.1:${p.port}`;
+      const config = {
+        ...configFromEnv({
+          PORT: String(p.port),
+          HOST: "127.0.0.1",
+          DATABASE_URL: p.databaseUrl,
+          PARLEY_PUBLIC_URL: url,
+          PARLEY_SECRET: "bench-secret-not-for-production",
+          LOG_LEVEL: p.logLevel,
+          ...(p.redisUrl ? { REDIS_URL: p.redisUrl } : {}),
+        }),
+        rateBurst: p.rateBurst,
+        ratePerSecond: p.ratePerSecond,
+      };
+      parley = await createApp(config, { logger: createLogger(p.logLevel) });
+      await parley.listen(p.port, "127.0.0.1");
+      const demo = await parley.database.prisma.site.findFirstOrThrow({ where: { name: "Demo" } });
+      siteId = demo.id;
+      const adapterName = parley.io.of("/visitor").adapter.constructor.name;
+      return { url, siteKey: demo.key, clusterAdapter: adapterName !== "Adapter", startMs: performance.now() - t0 };
+    },
+
+    async memory() {
+      await collectGarbage();
+      const m = process.memoryUsage();
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+    },
+
+    async seedChats({ agents, perAgent }) {
+      if (bare) return bare.seedChats(agents, perAgent);
+      return seedChats(app().database.prisma, siteId, agents, perAgent);
+    },
+
+    async seedAgents({ count, maxChats }) {
+      if (bare) return bare.seedAgents(count);
+      return seedAgents(app().database.prisma, count, maxChats);
+    },
+
+    async countMessages() {
+      return app().database.prisma.message.count();
+    },
+
+    async assignmentState() {
+      const db = app().database.prisma;
+      const [assigned, queued, agents] = await Promise.all([
+        db.conversation.count({ where: { status: "assigned" } }),
+        db.conversation.count({ where: { status: "queued" } }),
+        db.agent.findMany({ select: { openCount: true, maxChats: true } }),
+      ]);
+      return { assigned, queued, overCapacity: agents.filter((a) => a.maxChats !== null && a.openCount > a.maxChats).length };
+    },
+
+    async rawInserts(p) {
+      return rawInserts(p.databaseUrl, p.conversationId, p.durationMs, p.concurrency);
+    },
+
+    async stop() {
+      const t0 = performance.now();
+      await parley?.close();
+      await bare?.close();
+      parley = null;
+      bare = null;
+      return { closeMs: performance.now() - t0 };
+    },
+  },
+  { exitAfter: ["stop"] },
+);
