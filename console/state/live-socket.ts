@@ -26,6 +26,8 @@ export function startLive(): void {
 
   s.on("connect", () => {
     live.set({ connection: "connected" });
+    // Unsent messages first and independently of the list refresh: they are what must not wait.
+    void flushOutbox(s);
     void resync(s);
   });
   s.on("disconnect", (reason) => {
@@ -135,8 +137,8 @@ async function resync(s: AgentSocket): Promise<void> {
     const active = live.get().activeId;
     if (active && !held.includes(active)) held.push(active);
     await Promise.all(held.map((id) => resyncConversation(s, id)));
-    await flushOutbox(s);
-  } catch {
+  } catch (err) {
     // A failed resync is retried on the next connect; the banner already says we are not live.
+    console.warn("console resync failed", err);
   }
 }
