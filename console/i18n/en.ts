@@ -262,7 +262,7 @@ export const en = {
   "error.conflict": "Someone else changed this first. Look again and retry.",
   "error.rate_limited": "Too many attempts. Wait a moment.",
   "error.too_large": "That is too long.",
-  "error.not_eligible": "That agent cannot take this chat now (offline, away or full).",
+  "error.not_eligible": "Cannot be assigned now: the agent must be online, not away, and have a free slot.",
   "error.unavailable": "Not connected. Try again when the connection is back.",
   "error.internal": "Something went wrong on the server. Try again.",
   "error.network": "The server cannot be reached. Check your connection.",
