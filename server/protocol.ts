@@ -453,6 +453,17 @@ export type WidgetConfigDto =
     }
   | { enabled: false; code: "forbidden" | "not_found"; message: string };
 
+/** what the widget's iframe page carries (JSON in <script type="application/json" id="parley-boot">) */
+export interface WidgetBootDto {
+  siteKey: string;
+  siteName: string;
+  /** the embedding page's origin: the only target of the iframe's postMessage */
+  hostOrigin: string;
+  settings: SiteSettings;
+  foreground: string;
+  online: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routing additions (issue 5): transfer, reopen, unassignment. Merged into the maps above by
 // interface merging. Queue position and estimated wait stay on `queue:position`, pushed on every

@@ -13,6 +13,7 @@ import { healthRoutes, type Readiness } from "./health-routes.ts";
 import { errorHandler, sendError } from "./routes-kit.ts";
 import { staticRoutes } from "./static-routes.ts";
 import { transcriptRoutes } from "./transcript-routes.ts";
+import { widgetRoutes } from "./widget-routes.ts";
 
 export interface HttpDeps {
   db: Db;
@@ -42,6 +43,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   api.use(transcriptRoutes(deps.db, deps.log));
   api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
   app.use("/api/v1", api);
+  app.use(widgetRoutes(deps.db, deps.config, deps.log));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   app.use(staticRoutes());
   app.get("/", (_req, res) => res.redirect("/console/"));

@@ -1,0 +1,62 @@
+// Builds the widget into dist/widget (called by scripts/build.mjs):
+//   widget.js              the loader sites embed (stable name, short cache)
+//   app.<hash>.js/.css     the chat app the iframe page loads (hashed: cached for good)
+//   manifest.json          which hashed files are current (read by the server)
+//   *.gz                   gzip copies, served to browsers that accept gzip
+// Production builds are minified and drop everything behind `if (__DEV__)`;
+// PARLEY_WIDGET_DEV=1 builds readable files with source maps and the dev-only code kept.
+import { build, transform } from "esbuild";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+
+/** Browsers the widget supports; esbuild lowers newer syntax for them. */
+export const TARGETS = ["es2020", "chrome87", "firefox78", "safari15"];
+
+export default async function buildWidget({ root, outDir, dev = process.env.PARLEY_WIDGET_DEV === "1" }) {
+  mkdirSync(outDir, { recursive: true });
+  const common = {
+    bundle: true,
+    minify: !dev,
+    sourcemap: dev ? "inline" : false,
+    target: TARGETS,
+    define: { __DEV__: String(dev) },
+    drop: dev ? [] : ["debugger"],
+    legalComments: "none",
+    charset: "utf8",
+    logLevel: "warning",
+  };
+  // The launcher's CSS lives in the loader (one request), minified like any stylesheet.
+  const launcherCss = await transform(readFileSync(path.join(root, "widget/loader/launcher.css"), "utf8"), { loader: "css", minify: !dev, target: TARGETS });
+  await build({
+    ...common,
+    define: { ...common.define, __LAUNCHER_CSS__: JSON.stringify(launcherCss.code.trim()) },
+    entryPoints: [path.join(root, "widget/loader/index.ts")],
+    outfile: path.join(outDir, "widget.js"),
+    format: "iife",
+  });
+  const app = await build({
+    ...common,
+    entryPoints: { app: path.join(root, "widget/app/main.tsx") },
+    outdir: outDir,
+    entryNames: "[name].[hash]",
+    format: "iife",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    metafile: true,
+  });
+  const outputs = Object.keys(app.metafile.outputs).map((f) => path.basename(f));
+  const manifest = { app: { js: outputs.find((f) => f.endsWith(".js")), css: outputs.find((f) => f.endsWith(".css")) } };
+  if (!manifest.app.js || !manifest.app.css) throw new Error("widget build: the app bundle or its CSS is missing");
+
+  const keep = new Set(["widget.js", manifest.app.js, manifest.app.css, "manifest.json"]);
+  for (const f of keep) {
+    if (f !== "manifest.json") writeFileSync(path.join(outDir, f + ".gz"), gzipSync(readFileSync(path.join(outDir, f)), { level: 9 }));
+  }
+  writeFileSync(path.join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  // Old hashed files go only now that the manifest (which a running server reads) names the new ones.
+  for (const f of readdirSync(outDir)) {
+    if (!keep.has(f.endsWith(".gz") ? f.slice(0, -3) : f)) rmSync(path.join(outDir, f), { force: true });
+  }
+  return manifest;
+}
