@@ -241,6 +241,7 @@ export const en = {
   "tokens.revokeConfirm": "Revoke {name}? Scripts using it stop working.",
   "tokens.revokedAt": "Revoked {date}",
 
+  "notify.enable": "Enable desktop notifications",
   "notify.assigned.title": "New chat assigned to you",
   "notify.message.title": "New message from {name}",
 

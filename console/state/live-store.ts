@@ -77,6 +77,15 @@ export function upsertSummary(c: ConversationSummaryDto): void {
   live.set((s) => ({ conversations: { ...s.conversations, [c.id]: c } }));
 }
 
+export function forgetSummary(id: string): void {
+  live.set((s) => {
+    if (!s.conversations[id]) return {};
+    const conversations = { ...s.conversations };
+    delete conversations[id];
+    return { conversations };
+  });
+}
+
 /** Applies a ConversationDto (an ack) to the summary we hold, keeping visitor and site. */
 export function applyConversation(c: ConversationDto): void {
   live.set((s) => {

@@ -19,7 +19,7 @@ function author(m: MessageDto, conv: ConversationSummaryDto): string {
 
 export function Transcript(props: { conv: ConversationSummaryDto; messages: MessageDto[]; pending: PendingMessage[]; loading: boolean }) {
   const { conv, messages, pending } = props;
-  const box = useRef<HTMLOListElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const count = messages.length + pending.length;
 
@@ -32,7 +32,7 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
   }, [conv.id]);
 
   return (
-    <ol
+    <div
       class="transcript"
       ref={box}
       role="log"
@@ -44,6 +44,7 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
       }}
     >
+      <ol class="msg-list">
       {props.loading && messages.length === 0 && <li class="muted">{t("chat.loading")}</li>}
       {messages.map((m) => (
         <li key={m.id} class={`msg msg-${m.authorKind}${m.note ? " msg-note" : ""}`} data-seq={m.seq} data-client-id={m.clientId}>
@@ -82,6 +83,7 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
           )}
         </li>
       ))}
-    </ol>
+      </ol>
+    </div>
   );
 }

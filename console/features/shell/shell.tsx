@@ -13,6 +13,7 @@ import { CannedPage } from "../canned/canned-page.tsx";
 import { HistoryPage } from "../history/history-page.tsx";
 import { InboxPage } from "../inbox/inbox-page.tsx";
 import { ConnectionBanner } from "./connection-banner.tsx";
+import { NotificationsToggle } from "./notifications-toggle.tsx";
 import { PresenceSelect } from "./presence-select.tsx";
 
 const PAGES: { path: string; label: MessageKey; admin?: boolean }[] = [
@@ -78,6 +79,7 @@ export function Shell() {
         </nav>
         <div class="topbar-end">
           <ConnectionBanner />
+          <NotificationsToggle />
           <PresenceSelect />
           <span class="me">{me?.name}</span>
           <button type="button" onClick={() => void signOut()}>
