@@ -2,25 +2,18 @@
 // 1280×720 and at tablet width, and the reply box is reachable and usable from the keyboard.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { Ack, ConversationDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser } from "../helpers/browser.ts";
-import { closeAllClients, connectVisitor, ok } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { connectVisitor, ok } from "../helpers/clients.ts";
+import { addAgent, startServer } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { goOnline, listItem, openChat, signIn } from "./console-helpers.ts";
+import { consoleFixture, goOnline, listItem, openChat, signIn } from "./console-helpers.ts";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let server: TestServer | undefined;
-let browser: Browser | undefined;
-afterEach(async () => {
-  closeAllClients();
-  await browser?.close();
-  await server?.close();
-  browser = server = undefined;
-});
+const fx = consoleFixture();
 
 interface AxeResult {
   violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
@@ -35,9 +28,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 it("no serious axe violations on inbox, history and admin pages; the reply box works from the keyboard", async () => {
-  server = await startServer();
+  const server = (fx.server = await startServer());
   await addAgent(server, { email: "root@example.com", name: "Root", role: "admin" });
-  browser = await launchBrowser();
+  const browser = (fx.browser = await launchBrowser());
   // axe is injected as an inline script, which the console's CSP rightly forbids.
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, bypassCSP: true });
   const { page } = await signIn(ctx, server, "root@example.com");

@@ -1,7 +1,9 @@
 // Driving the agent console in Chromium: sign in, open a chat, read what an agent sees.
+import { afterEach } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import type { TestServer } from "../helpers/server.ts";
-import { watchErrors } from "../helpers/browser.ts";
+import { watchErrors, type Browser } from "../helpers/browser.ts";
+import { closeAllClients } from "../helpers/clients.ts";
 
 export const PASSWORD = "correct horse battery";
 export const UI_TIMEOUT = 10_000;
@@ -9,6 +11,18 @@ export const UI_TIMEOUT = 10_000;
 export interface ConsolePage {
   page: Page;
   errors: string[];
+}
+
+/** What a console test starts; closed after each test, failed or not. */
+export function consoleFixture(): { server?: TestServer; browser?: Browser } {
+  const fx: { server?: TestServer; browser?: Browser } = {};
+  afterEach(async () => {
+    closeAllClients();
+    await fx.browser?.close();
+    await fx.server?.close();
+    fx.browser = fx.server = undefined;
+  });
+  return fx;
 }
 
 /** Page errors, minus the 401 the console's "who am I" check gets before anyone signed in. */

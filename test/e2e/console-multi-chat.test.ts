@@ -1,22 +1,15 @@
 // Several chats at once (drafts kept per chat, unread badges, tab title) and a network drop of
 // the console mid-chat: messages sent while offline are delivered once, in order, when the
 // connection is back, and what the visitor wrote meanwhile shows up.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Ack, ConversationDto, MessageDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser } from "../helpers/browser.ts";
-import { closeAllClients, connectVisitor, ok } from "../helpers/clients.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { connectVisitor, ok } from "../helpers/clients.ts";
 import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { collect, emitAck, until } from "../helpers/wait.ts";
-import { goOnline, listItem, messageShown, openChat, signIn, transcriptRows, unexpected } from "./console-helpers.ts";
+import { consoleFixture, goOnline, listItem, messageShown, openChat, signIn, transcriptRows, unexpected } from "./console-helpers.ts";
 
-let server: TestServer | undefined;
-let browser: Browser | undefined;
-afterEach(async () => {
-  closeAllClients();
-  await browser?.close();
-  await server?.close();
-  browser = server = undefined;
-});
+const fx = consoleFixture();
 
 async function visitorChat(s: TestServer, first: string) {
   const { socket } = await connectVisitor(s);
@@ -25,9 +18,9 @@ async function visitorChat(s: TestServer, first: string) {
 }
 
 it("two chats at once: drafts are kept per chat, unread badges and the tab title count new messages", async () => {
-  server = await startServer();
+  const server = (fx.server = await startServer());
   await addAgent(server, { email: "ana@example.com", name: "Ana", maxChats: 5 });
-  browser = await launchBrowser();
+  const browser = (fx.browser = await launchBrowser());
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const ana = await signIn(ctx, server, "ana@example.com");
   await goOnline(ana.page);
@@ -77,9 +70,9 @@ it("two chats at once: drafts are kept per chat, unread badges and the tab title
 });
 
 it("a network drop mid-chat: unsent messages wait, then arrive once and in order; the visitor's messages catch up", async () => {
-  server = await startServer();
+  const server = (fx.server = await startServer());
   await addAgent(server, { email: "ana@example.com", name: "Ana" });
-  browser = await launchBrowser();
+  const browser = (fx.browser = await launchBrowser());
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const ana = await signIn(ctx, server, "ana@example.com");
   await goOnline(ana.page);

@@ -2,26 +2,19 @@
 // agents created in the admin pages, an agent online in a second browser context answering a
 // visitor (a real socket.io client), typing preview both ways, a private note the visitor never
 // gets, a canned response, a tag, a transfer, closing, and finding the chat in history.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Ack, AgentDto, ConversationDto, ConversationSummaryDto, MessageDto, TypingDto, VisitorDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser } from "../helpers/browser.ts";
-import { closeAllClients, connectAgent, connectVisitor, login, ok } from "../helpers/clients.ts";
-import { startServer, type TestServer } from "../helpers/server.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { connectAgent, connectVisitor, login, ok } from "../helpers/clients.ts";
+import { startServer } from "../helpers/server.ts";
 import { collect, emitAck, waitFor } from "../helpers/wait.ts";
-import { goOnline, listItem, messageShown, openChat, openConsole, PASSWORD, signIn, transcriptRows, unexpected, waitLive } from "./console-helpers.ts";
+import { consoleFixture, goOnline, listItem, messageShown, openChat, openConsole, PASSWORD, signIn, transcriptRows, unexpected, waitLive } from "./console-helpers.ts";
 
-let server: TestServer | undefined;
-let browser: Browser | undefined;
-afterEach(async () => {
-  closeAllClients();
-  await browser?.close();
-  await server?.close();
-  browser = server = undefined;
-});
+const fx = consoleFixture();
 
 it("admin sets up, agent answers a visitor, notes stay private, transfer, close, history search", async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  const server = (fx.server = await startServer());
+  const browser = (fx.browser = await launchBrowser());
   const setupUrl = server.app.setupUrl;
   expect(setupUrl).toMatch(/\/console\/setup\?token=/);
 

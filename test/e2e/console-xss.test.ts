@@ -2,24 +2,17 @@
 // and from other agents (tags, site names, canned responses) renders as inert text everywhere
 // in the console. The context bypasses the Content-Security-Policy, so the rendering itself is
 // what is tested: no payload may run or create an element, with or without CSP.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Ack, ConversationDto, VisitorDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser } from "../helpers/browser.ts";
-import { closeAllClients, connectVisitor, login, ok } from "../helpers/clients.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { connectVisitor, login, ok } from "../helpers/clients.ts";
 import { api } from "../helpers/http.ts";
-import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
+import { addAgent, addSite, startServer } from "../helpers/server.ts";
 import { emitAck } from "../helpers/wait.ts";
 import type { Page } from "playwright-core";
-import { goOnline, listItem, messageShown, openChat, signIn, unexpected } from "./console-helpers.ts";
+import { consoleFixture, goOnline, listItem, messageShown, openChat, signIn, unexpected } from "./console-helpers.ts";
 
-let server: TestServer | undefined;
-let browser: Browser | undefined;
-afterEach(async () => {
-  closeAllClients();
-  await browser?.close();
-  await server?.close();
-  browser = server = undefined;
-});
+const fx = consoleFixture();
 
 const PAYLOADS = [
   `<img src=x onerror="window.__xss=(window.__xss||0)+1">`,
@@ -41,11 +34,11 @@ async function assertInert(page: Page, where: string): Promise<void> {
 }
 
 it("script and HTML payloads render as text in the inbox, chat, typing preview, visitor panel, history and admin pages", async () => {
-  server = await startServer();
+  const server = (fx.server = await startServer());
   await addAgent(server, { email: "root@example.com", name: "Root", role: "admin" });
   const rootCookie = (await login(server, "root@example.com")).cookie;
   const site = await addSite(server, PAYLOADS[0], ["https://evil.example"]);
-  browser = await launchBrowser();
+  const browser = (fx.browser = await launchBrowser());
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, bypassCSP: true });
   const root = await signIn(ctx, server, "root@example.com");
   const page = root.page;
@@ -124,7 +117,7 @@ it("script and HTML payloads render as text in the inbox, chat, typing preview, 
 });
 
 it("the console is served with a Content-Security-Policy that forbids inline script", async () => {
-  server = await startServer();
+  const server = (fx.server = await startServer());
   const res = await fetch(`${server.url}/console/`);
   expect(res.status).toBe(200);
   const csp = res.headers.get("content-security-policy") ?? "";

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminAgentDto, AgentRole, CreatedAgentDto } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
+import { TableHead } from "../shared/table-head.tsx";
 import { errorText } from "../../lib/errors.ts";
 import { get, patch, post } from "../../lib/http.ts";
 import { useStore } from "../../lib/store.ts";
@@ -46,17 +47,7 @@ export function AgentsPage() {
       <h1>{t("agents.title")}</h1>
       {error && <p class="error" role="alert">{error}</p>}
       <table>
-        <caption class="visually-hidden">{t("agents.title")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("agents.name")}</th>
-            <th scope="col">{t("agents.email")}</th>
-            <th scope="col">{t("agents.role")}</th>
-            <th scope="col">{t("agents.capacity")}</th>
-            <th scope="col">{t("agents.presence")}</th>
-            <th scope="col">{t("common.actions")}</th>
-          </tr>
-        </thead>
+        <TableHead caption={t("agents.title")} columns={[t("agents.name"), t("agents.email"), t("agents.role"), t("agents.capacity"), t("agents.presence"), t("common.actions")]} />
         <tbody>
           {agents.map((a) => (
             <tr key={a.id} class={a.active ? undefined : "inactive"} data-agent={a.email}>

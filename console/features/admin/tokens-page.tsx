@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ApiTokenDto, CreatedApiTokenDto } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
+import { TableHead } from "../shared/table-head.tsx";
 import { errorText } from "../../lib/errors.ts";
 import { dateTimeOf } from "../../lib/format.ts";
 import { del, get, post } from "../../lib/http.ts";
@@ -63,15 +64,7 @@ export function TokensPage() {
         </div>
       )}
       <table>
-        <caption class="visually-hidden">{t("tokens.title")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("tokens.name")}</th>
-            <th scope="col">{t("tokens.scopes")}</th>
-            <th scope="col">{t("tokens.createdAt")}</th>
-            <th scope="col">{t("common.actions")}</th>
-          </tr>
-        </thead>
+        <TableHead caption={t("tokens.title")} columns={[t("tokens.name"), t("tokens.scopes"), t("tokens.createdAt"), t("common.actions")]} />
         <tbody>
           {tokens.map((tok) => (
             <tr key={tok.id} class={tok.revokedAt ? "inactive" : undefined}>

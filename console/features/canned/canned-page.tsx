@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CannedResponseDto } from "../../../server/protocol.ts";
 import { MAX_MESSAGE_LENGTH } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
+import { TableHead } from "../shared/table-head.tsx";
 import { errorText } from "../../lib/errors.ts";
 import { del, get, patch, post } from "../../lib/http.ts";
 
@@ -69,15 +70,7 @@ export function CannedPage() {
         </div>
       </form>
       <table>
-        <caption class="visually-hidden">{t("canned.title")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("canned.shortcut")}</th>
-            <th scope="col">{t("canned.titleField")}</th>
-            <th scope="col">{t("canned.body")}</th>
-            <th scope="col">{t("common.actions")}</th>
-          </tr>
-        </thead>
+        <TableHead caption={t("canned.title")} columns={[t("canned.shortcut"), t("canned.titleField"), t("canned.body"), t("common.actions")]} />
         <tbody>
           {items.map((c) => (
             <tr key={c.id}>
