@@ -58,6 +58,7 @@ interface Pending {
   acked: boolean;
   failed: boolean;
   received: boolean;
+  finished: boolean;
 }
 
 const BODY = "Hello, I have a question about my order #12345"; // ~ a real first line
@@ -184,7 +185,7 @@ export class ChatDriver {
     const state = this.run;
     if (!state) return;
     const now = performance.now();
-    const m: Pending = { sentAt: now, record: now >= state.windowStart && now < state.windowEnd, acked: false, failed: false, received: false };
+    const m: Pending = { sentAt: now, record: now >= state.windowStart && now < state.windowEnd, acked: false, failed: false, received: false, finished: false };
     this.pending.set(clientId, m);
     state.inFlight++;
     socket.timeout(ACK_TIMEOUT_MS).emit("message:send", { conversationId, clientId, body }, (err: Error | null, ack: Ack<MessageDto>) => {
@@ -192,11 +193,11 @@ export class ChatDriver {
         const code = err ? "ack_timeout" : ack.ok ? "?" : ack.error.code;
         state.ackErrors[code] = (state.ackErrors[code] ?? 0) + 1;
         m.failed = true;
-        if (!m.received) state.done();
-        return;
+      } else {
+        m.acked = true;
+        if (m.record) state.ack.push(performance.now() - m.sentAt);
       }
-      m.acked = true;
-      if (m.record) state.ack.push(performance.now() - m.sentAt);
+      state.settle(m);
     });
   }
 
@@ -213,7 +214,7 @@ export class ChatDriver {
     }
     p.received = true;
     if (p.record) state[into].push(performance.now() - p.sentAt);
-    if (!p.failed) state.done();
+    state.settle(p);
     return true;
   }
 
@@ -255,8 +256,10 @@ class RunState {
 
   constructor(readonly params: ChatRunParams) {}
 
-  /** One message is finished: delivered, or refused by the server. */
-  done(): void {
+  /** A message is finished once refused, or once both acknowledged and delivered. */
+  settle(m: Pending): void {
+    if (m.finished || !(m.failed || (m.acked && m.received))) return;
+    m.finished = true;
     this.inFlight--;
     if (this.inFlight === 0 && this.onIdle) this.onIdle();
   }

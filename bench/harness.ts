@@ -91,11 +91,11 @@ export class Harness {
   /** A server child that has loaded its code but not started: a restart then costs only startup. */
   async spawnServer(label: string, kind: ServerKind): Promise<Child<ServerMethods>> {
     const name = `${label}-${kind}-${++this.serial}`;
-    const profile =
-      this.opts.profile && kind === "parley"
-        ? ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS_DIR, "profiles")}`, `--cpu-prof-name=${name}.cpuprofile`]
-        : [];
-    if (profile.length) mkdirSync(path.join(RESULTS_DIR, "profiles"), { recursive: true });
+    // One directory per child: Node writes a profile per thread (tsx's loader thread included),
+    // and the main thread's is the big one.
+    const dir = path.join(RESULTS_DIR, "profiles", name);
+    const profile = this.opts.profile && kind === "parley" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+    if (profile.length) mkdirSync(dir, { recursive: true });
     return Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
   }
 

@@ -4,6 +4,7 @@
 import { createApp, type ParleyApp } from "../server/app.ts";
 import { configFromEnv } from "../server/config.ts";
 import { createLogger } from "../server/logger.ts";
+import { createSite } from "../server/sites/service.ts";
 import { startBareServer, type BareServer } from "./bare-server.ts";
 import { rawInserts, type RawInsertResult } from "./raw-inserts.ts";
 import { serveRpc } from "./rpc.ts";
@@ -49,6 +50,8 @@ export interface ServerMethods {
   seedChats(p: { agents: number; perAgent: number }): Promise<ChatGroup[]>;
   seedAgents(p: { count: number; maxChats: number }): Promise<SeededAgent[]>;
   countMessages(p: Record<string, never>): Promise<number>;
+  /** a site allowing `origins` (the widget scenario's host page); returns its key */
+  createSite(p: { name: string; origins: string[] }): Promise<string>;
   assignmentState(p: Record<string, never>): Promise<AssignmentState>;
   rawInserts(p: { databaseUrl: string; conversationId: string; durationMs: number; concurrency: number }): Promise<RawInsertResult>;
   stop(p: Record<string, never>): Promise<{ closeMs: number }>;
@@ -121,6 +124,10 @@ serveRpc<ServerMethods>(
 
     async countMessages() {
       return app().database.prisma.message.count();
+    },
+
+    async createSite({ name, origins }) {
+      return (await createSite(app().database.prisma, { name, origins })).key;
     },
 
     async assignmentState() {

@@ -22,8 +22,8 @@ function phases(quick: boolean): { conversations: number; list: Phase[] } {
     conversations,
     list: [
       { label: "ws-200", rate: quick ? 100 : 200, transport: "websocket", conversations, targetP99Ms: 10, ...timing },
-      { label: "ws-2000", rate: quick ? 400 : 2_000, transport: "websocket", conversations, targetP99Ms: 25, ...timing },
-      { label: "polling-200", rate: quick ? 100 : 200, transport: "polling", conversations: quick ? 20 : 200, targetP99Ms: 20, ...timing },
+      { label: "ws-2000", rate: quick ? 200 : 2_000, transport: "websocket", conversations, targetP99Ms: 25, ...timing },
+      { label: "polling-200", rate: quick ? 50 : 200, transport: "polling", conversations: quick ? 20 : 200, targetP99Ms: 20, ...timing },
     ],
   };
 }

@@ -1,5 +1,116 @@
+// reconnect: N visitors connected (socket.io-client's own reconnection, default backoff), then
+// the server restarts: graceful close of the running process (what SIGTERM does), and a new
+// process, already loaded, starts on the same port and database. How long until every visitor is
+// back with its own identity, p50/p95, and the share that never came back. Baseline: the bare
+// Socket.IO server restarted the same way.
 import type { Harness } from "../harness.ts";
-import type { ScenarioOutcome } from "../report.ts";
-export async function reconnect(_h: Harness): Promise<ScenarioOutcome> {
-  return { baseline: "", rows: [], delivery: null, failures: [], skipped: "not written yet", details: {} };
+import { freePort } from "../harness.ts";
+import { row, type ScenarioOutcome } from "../report.ts";
+import type { ServerKind } from "../server-child.ts";
+import { summarize, wallNow, type Delivery, type LatencySummary } from "../stats.ts";
+
+interface Measure {
+  clients: number;
+  back: number;
+  /** ms from the restart's start (close begins) */
+  sinceRestart: LatencySummary;
+  /** ms from the new process listening */
+  sinceListening: LatencySummary;
+  /** close begins → new process listening */
+  downtimeMs: number;
+  closeMs: number;
+  startMs: number;
+  identityLost: number;
+  delivery: Delivery;
+  connectErrors: Record<string, number>;
+}
+
+async function measure(h: Harness, kind: ServerKind, n: number, timeoutMs: number): Promise<Measure> {
+  const workers = await h.workers();
+  const db = kind === "parley" ? await h.database() : null;
+  const port = await freePort();
+  const first = await h.startOn(await h.spawnServer("reconnect", kind), kind, port, db);
+  let second = null;
+  try {
+    const shares = h.share(n);
+    const connected = await Promise.all(
+      workers.map((w, i) =>
+        w.call(
+          "connectVisitors",
+          { url: first.url, siteKey: first.siteKey, origin: first.url, count: shares[i], transports: ["websocket"], concurrency: 50, reconnection: true, timeoutMs: 30_000 },
+          600_000,
+        ),
+      ),
+    );
+    const connectErrors: Record<string, number> = {};
+    for (const r of connected) for (const [k, v] of Object.entries(r.errors)) connectErrors[k] = (connectErrors[k] ?? 0) + v;
+    const next = await h.spawnServer("reconnect", kind);
+    await Promise.all(workers.map((w) => w.call("armReconnect", {})));
+
+    const restartAt = wallNow();
+    const t0 = performance.now();
+    await first.stop();
+    const closeMs = performance.now() - t0;
+    second = await h.startOn(next, kind, port, db);
+    const listeningAt = wallNow();
+
+    // Bounded look at the workers until everyone is back or the time is up.
+    let statuses = await Promise.all(workers.map((w) => w.call("reconnectStatus", {})));
+    const deadline = performance.now() + timeoutMs;
+    while (statuses.some((s) => s.back < s.total) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      statuses = await Promise.all(workers.map((w) => w.call("reconnectStatus", {})));
+    }
+    const backAt = statuses.flatMap((s) => s.backAt);
+    const clients = statuses.reduce((s, x) => s + x.total, 0);
+    const duplicates = statuses.reduce((s, x) => s + x.duplicates, 0);
+    return {
+      clients,
+      back: backAt.length,
+      sinceRestart: summarize(backAt.map((t) => t - restartAt)),
+      sinceListening: summarize(backAt.map((t) => t - listeningAt)),
+      downtimeMs: listeningAt - restartAt,
+      closeMs,
+      startMs: second.started.startMs,
+      identityLost: statuses.reduce((s, x) => s + x.identityLost, 0),
+      delivery: { sent: clients, received: backAt.length, duplicates, lost: clients - backAt.length, errors: n - clients },
+      connectErrors,
+    };
+  } finally {
+    await h.closeSockets();
+    await first.stop();
+    await second?.stop();
+    await db?.drop();
+  }
+}
+
+export async function reconnect(h: Harness): Promise<ScenarioOutcome> {
+  const n = h.quick ? 300 : 5_000;
+  const timeoutMs = h.quick ? 20_000 : 40_000;
+  const parley = await measure(h, "parley", n, timeoutMs);
+  const bare = await measure(h, "bare", n, timeoutMs);
+  const failures: string[] = [];
+  for (const [who, m] of [["Parley", parley], ["bare", bare]] as const) {
+    if (m.clients < n) failures.push(`${who}: only ${m.clients} of ${n} clients connected before the restart (${JSON.stringify(m.connectErrors)})`);
+    if (m.back < m.clients) failures.push(`${who}: ${m.clients - m.back} of ${m.clients} clients not back within ${timeoutMs / 1000} s`);
+    if (m.identityLost) failures.push(`${who}: ${m.identityLost} clients came back as a different visitor`);
+    if (m.delivery.duplicates) failures.push(`${who}: ${m.delivery.duplicates} extra sessions (clients flapping)`);
+  }
+  const neverBack = (m: Measure) => (m.clients ? (100 * (m.clients - m.back)) / m.clients : NaN);
+  return {
+    baseline: "bare Socket.IO server restarted the same way",
+    rows: [
+      row(`clients back (of ${n})`, "", parley.back, bare.back),
+      row("all back, from restart start", "ms", parley.sinceRestart.max, bare.sinceRestart.max),
+      row("back p50, from restart start", "ms", parley.sinceRestart.p50, bare.sinceRestart.p50),
+      row("back p95, from restart start", "ms", parley.sinceRestart.p95, bare.sinceRestart.p95, "< 3 s (5,000 clients)", h.quick ? null : parley.sinceRestart.p95 < 3_000),
+      row("back p95, from new process listening", "ms", parley.sinceListening.p95, bare.sinceListening.p95),
+      row("downtime: close start → new process listening", "ms", parley.downtimeMs, bare.downtimeMs),
+      row("never came back", "%", neverBack(parley), neverBack(bare), "0 %", h.quick ? null : parley.back === parley.clients),
+    ],
+    delivery: parley.delivery,
+    failures,
+    skipped: null,
+    details: { clients: n, parley, bare },
+  };
 }

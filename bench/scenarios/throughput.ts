@@ -1,5 +1,105 @@
+// throughput: raise the offered message rate step by step until p99 passes 100 ms, the server
+// falls behind or errors appear; the result is the highest rate it sustained with every message
+// stored and delivered. Baseline: raw single-row inserts into the same database with the same
+// driver, no Prisma and no Socket.IO.
+import { connectChats, deliveryFailures, runPhase, seedConversations, startChatServers, type PhaseResult } from "../chat-load.ts";
 import type { Harness } from "../harness.ts";
-import type { ScenarioOutcome } from "../report.ts";
-export async function throughput(_h: Harness): Promise<ScenarioOutcome> {
-  return { baseline: "", rows: [], delivery: null, failures: [], skipped: "not written yet", details: {} };
+import { row, type ScenarioOutcome } from "../report.ts";
+import { addDelivery, NO_DELIVERY } from "../stats.ts";
+
+const P99_LIMIT_MS = 100;
+const PER_AGENT = 10;
+
+/** Why a step does not count as sustained (empty: it does). */
+function shortfalls(r: PhaseResult): string[] {
+  const out: string[] = [];
+  if (!(r.e2e.p99 < P99_LIMIT_MS)) out.push(`e2e p99 ${r.e2e.p99.toFixed(0)} ms`);
+  if (!(r.ack.p99 < P99_LIMIT_MS)) out.push(`ack p99 ${r.ack.p99.toFixed(0)} ms`);
+  if (r.achieved < 0.95 * r.offered) out.push(`stored only ${r.achieved.toFixed(0)}/s`);
+  if (r.skipped) out.push(`${r.skipped} sends held back (backlog)`);
+  if (r.delivery.errors || r.delivery.lost || r.delivery.duplicates) out.push("delivery errors");
+  return out;
+}
+
+export async function throughput(h: Harness): Promise<ScenarioOutcome> {
+  const conversations = h.quick ? 100 : 1_000;
+  const steps = h.quick ? [100, 200] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
+  const timing = h.quick ? { warmupMs: 500, durationMs: 1_500, settleMs: 15_000 } : { warmupMs: 1_000, durationMs: 5_000, settleMs: 20_000 };
+  const db = await h.database();
+  const tried: (PhaseResult & { sustained: boolean; why: string[] })[] = [];
+  let persisted = 0;
+  let firstConversation = "";
+  try {
+    const servers = await startChatServers(h, "throughput", "parley", db);
+    try {
+      const groups = await seedConversations(servers.visitors, conversations / PER_AGENT, PER_AGENT);
+      firstConversation = groups[0].conversations[0].conversationId;
+      await connectChats(h, servers.visitors, servers.agents, groups, ["websocket"]);
+      const attempt = async (rate: number) => {
+        const r = await runPhase(h, { label: `tp-${rate}`, rate, ...timing });
+        const why = shortfalls(r);
+        tried.push({ ...r, sustained: why.length === 0, why });
+        process.stderr.write(`bench:   ${rate} msg/s offered: ${r.achieved.toFixed(0)} stored/s, e2e p99 ${r.e2e.p99.toFixed(1)} ms${why.length ? ` — not sustained (${why.join(", ")})` : ""}\n`);
+        return why.length === 0;
+      };
+      let lastGood = 0;
+      let firstBad = 0;
+      for (const rate of steps) {
+        if (await attempt(rate)) lastGood = rate;
+        else {
+          firstBad = rate;
+          break;
+        }
+      }
+      // One step of bisection between the last good and the first bad rate (full runs only).
+      if (!h.quick && firstBad && lastGood && firstBad / lastGood > 1.3) {
+        const mid = Math.round((lastGood + firstBad) / 2 / 50) * 50;
+        await attempt(mid);
+      }
+      await h.closeSockets();
+      persisted = await servers.visitors.child.call("countMessages", {});
+    } finally {
+      await h.closeSockets();
+      await servers.stop();
+    }
+    // The baseline runs on the same database file once Parley has let go of it.
+    const rawChild = await h.spawnServer("throughput-raw", "bare");
+    let raw;
+    try {
+      raw = await rawChild.call("rawInserts", { databaseUrl: db.url, conversationId: firstConversation, durationMs: h.quick ? 1_000 : 3_000, concurrency: 10 }, 120_000);
+    } finally {
+      await rawChild.kill();
+    }
+    const acked = tried.reduce((s, r) => s + r.acked, 0);
+    // Refused sends end the ramp (they are the "errors appear" limit); lost or doubled ones fail the run.
+    const failures = tried.flatMap((r) => deliveryFailures("Parley", r, { errorsFail: false }));
+    if (persisted !== acked) failures.push(`Parley stored ${persisted} messages but acknowledged ${acked}`);
+    if (raw.counted !== raw.inserted) failures.push(`raw inserts: ${raw.inserted} inserted, ${raw.counted} found`);
+    const best = tried.filter((r) => r.sustained).sort((a, b) => b.achieved - a.achieved)[0];
+    const sustained = best?.achieved ?? 0;
+    const last = tried[tried.length - 1];
+    return {
+      baseline: "raw single-row INSERTs, same database and driver, no Socket.IO",
+      rows: [
+        row(
+          "highest sustained stored msg/s (p99 < 100 ms)",
+          "/s",
+          sustained,
+          raw.perSecond,
+          h.opts.db === "sqlite" ? "≥ 10,000/s on SQLite" : null,
+          h.quick || h.opts.db !== "sqlite" ? null : sustained >= 10_000,
+        ),
+        row("  e2e p99 at that rate", "ms", best?.e2e.p99 ?? null, null),
+        row("  store (ack) p99 at that rate / raw insert p99", "ms", best?.ack.p99 ?? null, raw.latency.p99),
+        row(`first rate not sustained (${last && !last.sustained ? last.why.join(", ") : "none"})`, "/s", last && !last.sustained ? last.offered : null, null),
+        row("load generator CPU at the last step (% of a core, per worker)", "%", last ? Math.max(...last.generatorCpu) : null, null),
+      ],
+      delivery: tried.map((r) => r.delivery).reduce(addDelivery, NO_DELIVERY),
+      failures,
+      skipped: null,
+      details: { conversations, steps: tried, raw, persisted, acked },
+    };
+  } finally {
+    await db.drop();
+  }
 }
