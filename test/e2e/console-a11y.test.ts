@@ -1,5 +1,5 @@
 // Accessibility: axe-core finds no serious or critical violation on the console's pages, at
-// 1280×720 and at tablet width, and the reply box is reachable and usable from the keyboard.
+// 1280×720 and at tablet width; the reply box works from the keyboard; password change and sign-out.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { launchBrowser } from "../helpers/browser.ts";
 import { connectVisitor, ok } from "../helpers/clients.ts";
 import { addAgent, startServer } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { consoleFixture, goOnline, listItem, openChat, signIn } from "./console-helpers.ts";
+import { consoleFixture, goOnline, listItem, openChat, PASSWORD, signIn, waitLive } from "./console-helpers.ts";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -27,7 +27,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-it("no serious axe violations on inbox, history and admin pages; the reply box works from the keyboard", async () => {
+it("no serious axe violations on inbox, history and admin pages; keyboard reply; password change, sign-out and sign-in", async () => {
   const server = (fx.server = await startServer());
   await addAgent(server, { email: "root@example.com", name: "Root", role: "admin" });
   const browser = (fx.browser = await launchBrowser());
@@ -70,6 +70,23 @@ it("no serious axe violations on inbox, history and admin pages; the reply box w
     await page.locator("h1").first().waitFor();
     expect(await seriousViolations(page), link).toEqual([]);
   }
+  // Password change from the Account page, then sign out and back in with the new password.
+  await page.getByRole("link", { name: "Account" }).click();
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password (at least 8 characters)").fill("a brand new secret");
+  await page.getByLabel("Repeat the new password").fill("a brand new secret");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByText("Your password was changed.").waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Email").fill("root@example.com");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("Wrong email or password").waitFor();
+  await page.getByLabel("Password").fill("a brand new secret");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await waitLive(page);
+
   await page.getByRole("link", { name: "Sites" }).click();
   await page.getByRole("button", { name: "Demo" }).click();
   await page.locator(".site-editor").waitFor();
