@@ -1,7 +1,7 @@
-// Text colour for a site's brand colour: whichever of near-white and near-black contrasts more.
+// Text colour for a site's brand colour: whichever of white and black contrasts more.
 // One of the two always reaches at least 4.5:1 (WCAG AA for normal text), whatever the colour.
 const LIGHT = "#ffffff";
-const DARK = "#111111";
+const DARK = "#000000";
 
 function luminance(hex: string): number {
   const channel = (i: number) => {

@@ -12,6 +12,7 @@ export interface WidgetSite {
   key: string;
   name: string;
   allowedOrigins: string[];
+  membersOnly: boolean;
   settings: SiteSettings;
 }
 
@@ -31,9 +32,9 @@ export async function siteForOrigin(db: Db, siteKey: string, origin: string | un
       config: { enabled: false, code: "forbidden", message: `This page's origin (${origin ?? "none"}) is not allowed for site "${row.name}"; add it to the site's allowed origins in the Parley console` },
     };
   }
-  return { ok: true, site: { id: row.id, key: row.key, name: row.name, allowedOrigins, settings: siteSettingsOf(row) } };
+  return { ok: true, site: { id: row.id, key: row.key, name: row.name, allowedOrigins, membersOnly: row.membersOnly, settings: siteSettingsOf(row) } };
 }
 
 export async function widgetConfig(db: Db, site: WidgetSite): Promise<WidgetConfigDto> {
-  return { enabled: true, siteName: site.name, settings: site.settings, foreground: foregroundFor(site.settings.color), online: await siteOnline(db, site.settings) };
+  return { enabled: true, siteName: site.name, settings: site.settings, foreground: foregroundFor(site.settings.color), online: await siteOnline(db, site) };
 }
