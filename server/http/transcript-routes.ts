@@ -148,8 +148,9 @@ export function transcriptRoutes(db: Db, log: Logger): Router {
       const chunks = plan.format === "csv" ? csvChunks(events, { bom: plan.bom }) : ndjsonChunks(events);
       download(res, plan.format, `parley-export-${new Date().toISOString().slice(0, 10)}.${plan.format}`);
       try {
-        // pipeline waits on the socket's backpressure and ends the generator if the client leaves.
-        await pipeline(Readable.from(chunks), res);
+        // pipeline waits on the socket's backpressure and ends the generator if the client leaves;
+        // byte mode keeps at most one chunk queued ahead of the socket.
+        await pipeline(Readable.from(chunks, { objectMode: false }), res);
       } catch (err) {
         // The status line is long gone: a failure can only cut the response short, which the
         // client sees as an incomplete download rather than a truncated "success".

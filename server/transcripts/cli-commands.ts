@@ -53,7 +53,8 @@ export async function exportCommand(db: Db, args: string[], io: CliIo): Promise<
     messages += n;
     bar?.add(n);
   });
-  const source = Readable.from(plan.format === "csv" ? csvChunks(events, { bom: plan.bom }) : ndjsonChunks(events));
+  // Byte mode: at most one chunk waits in the stream's buffer, however slow the destination.
+  const source = Readable.from(plan.format === "csv" ? csvChunks(events, { bom: plan.bom }) : ndjsonChunks(events), { objectMode: false });
   const started = Date.now();
   if (typeof out === "string") {
     // Written beside the target and renamed at the end: a failed export leaves no half file.

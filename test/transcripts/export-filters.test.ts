@@ -1,7 +1,6 @@
 // Bulk export over HTTP and from the CLI: every matching conversation exactly once, in order,
 // with all its messages (including one longer than a read batch, and one whose stored lastSeq
 // understates it), and each filter respected. Bad filters are a clear 4xx.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,8 +11,8 @@ import { dbKinds } from "../helpers/databases.ts";
 import { login } from "../helpers/clients.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
 import { insertConversations, insertVisitors, type SeedConversation } from "./seed.ts";
+import { parley } from "./cli.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -146,21 +145,6 @@ describe.each(dbKinds())("bulk export on %s", (db) => {
     expect(await attempt(`tag=${"x".repeat(101)}`)).toMatchObject({ status: 400 });
   });
 });
-
-function parley(args: string[], env: Record<string, string>, opts: { tty?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const command = opts.tty ? "script" : process.execPath;
-  // `script` runs the command on a pseudo-terminal, as a person at a shell would.
-  const argv = opts.tty ? ["-qec", [process.execPath, "bin/parley.js", ...args].map((a) => `'${a}'`).join(" "), "/dev/null"] : ["bin/parley.js", ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "error", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("parley export", () => {
   it("writes the same export to a file or stdout, with a progress bar on a terminal", async () => {
