@@ -4,7 +4,7 @@ import type { AgentStatus, ConversationDto } from "../../server/protocol.ts";
 import { newClientId } from "../lib/format.ts";
 import { request, RequestError, type AgentSocket } from "../lib/socket.ts";
 import { currentSocket } from "./live-socket.ts";
-import { applyConversation, clearUnread, dropPending, lastSeqHeld, live, mergeMessages, setPending, upsertSummary, type PendingMessage } from "./live-store.ts";
+import { applyConversation, clearUnread, dropPending, lastSeqHeld, live, mergeMessages, patchConversation, setPending, upsertSummary, type PendingMessage } from "./live-store.ts";
 
 /** Errors that a retry cannot fix: the message is marked failed instead of retried. */
 const FINAL = new Set(["bad_request", "forbidden", "not_found", "conflict", "too_large", "unauthorized"]);
@@ -39,7 +39,7 @@ export function markRead(conversationId: string): void {
   const conv = live.get().conversations[conversationId];
   if (!s?.connected || seq === 0 || !conv || conv.agentReadSeq >= seq) return;
   request(s, "conversation:read", { conversationId, seq }).then(
-    (r) => applyConversation({ ...conv, agentReadSeq: r.seq }),
+    (r) => patchConversation(conversationId, (c) => ({ agentReadSeq: Math.max(c.agentReadSeq, r.seq) })),
     () => undefined,
   );
 }

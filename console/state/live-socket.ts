@@ -5,7 +5,7 @@ import { t } from "../i18n/t.ts";
 import { notify } from "../lib/notify.ts";
 import { connectAgentSocket, request, type AgentSocket } from "../lib/socket.ts";
 import { openConversation, flushOutbox, resyncConversation } from "./actions.ts";
-import { applyConversation, bumpUnread, forgetSummary, hasGapBefore, live, mergeMessages, setTyping, upsertSummary } from "./live-store.ts";
+import { bumpUnread, forgetSummary, hasGapBefore, live, mergeMessages, patchConversation, setTyping, upsertSummary } from "./live-store.ts";
 import { loadMe, sessionLost } from "./session.ts";
 
 let socket: AgentSocket | null = null;
@@ -77,12 +77,11 @@ export function startLive(): void {
       if (live.get().typing[ty.conversationId]?.at === at) setTyping(ty.conversationId, null);
     }, TYPING_TTL_MS);
   });
-  s.on("conversation:read", (r) => {
-    const c = live.get().conversations[r.conversationId];
-    if (!c) return;
-    if (r.reader === "visitor" && r.seq > c.visitorReadSeq) applyConversation({ ...c, visitorReadSeq: r.seq });
-    if (r.reader === "agent" && r.seq > c.agentReadSeq) applyConversation({ ...c, agentReadSeq: r.seq });
-  });
+  s.on("conversation:read", (r) =>
+    patchConversation(r.conversationId, (c) =>
+      r.reader === "visitor" ? { visitorReadSeq: Math.max(c.visitorReadSeq, r.seq) } : { agentReadSeq: Math.max(c.agentReadSeq, r.seq) },
+    ),
+  );
 
   // The browser knows first when the network is gone: stop pretending, and come back at once.
   const offline = () => {

@@ -94,6 +94,14 @@ export function applyConversation(c: ConversationDto): void {
   });
 }
 
+/** Merges fields into the summary as it is now (never a stale copy taken before an await). */
+export function patchConversation(id: string, patch: (c: ConversationSummaryDto) => Partial<ConversationSummaryDto>): void {
+  live.set((s) => {
+    const known = s.conversations[id];
+    return known ? { conversations: { ...s.conversations, [id]: { ...known, ...patch(known) } } } : {};
+  });
+}
+
 /** Adds messages in seq order, once each; an outbox entry they confirm is dropped. */
 export function mergeMessages(conversationId: string, incoming: readonly MessageDto[]): void {
   if (incoming.length === 0) return;

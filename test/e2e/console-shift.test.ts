@@ -1,18 +1,19 @@
 // A support shift in the console, in real Chromium: first admin from the setup link, a site and
 // agents created in the admin pages, an agent online in a second browser context answering a
 // visitor (a real socket.io client), typing preview both ways, a private note the visitor never
-// gets, a canned response, a tag, a transfer, closing, and finding the chat in history.
+// gets, read receipts, a canned response, a tag, a transfer, closing, finding the chat in history
+// and reopening it.
 import { expect, it } from "vitest";
-import type { Ack, AgentDto, ConversationDto, ConversationSummaryDto, MessageDto, TypingDto, VisitorDto } from "../../server/protocol.ts";
+import type { Ack, AgentDto, ConversationDto, ConversationSummaryDto, MessageDto, ReadReceiptDto, TypingDto, VisitorDto } from "../../server/protocol.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { connectAgent, connectVisitor, login, ok } from "../helpers/clients.ts";
 import { startServer } from "../helpers/server.ts";
-import { collect, emitAck, waitFor } from "../helpers/wait.ts";
+import { collect, emitAck, until, waitFor } from "../helpers/wait.ts";
 import { consoleFixture, goOnline, listItem, messageShown, openChat, openConsole, PASSWORD, signIn, transcriptRows, unexpected, waitLive } from "./console-helpers.ts";
 
 const fx = consoleFixture();
 
-it("admin sets up, agent answers a visitor, notes stay private, transfer, close, history search", async () => {
+it("admin sets up, agent answers a visitor, notes stay private, read receipts, transfer, close, history search, reopen", async () => {
   const server = (fx.server = await startServer());
   const browser = (fx.browser = await launchBrowser());
   const setupUrl = server.app.setupUrl;
@@ -102,6 +103,10 @@ it("admin sets up, agent answers a visitor, notes stay private, transfer, close,
   expect((await reply).body).toBe("Hi Vera, let me check.\nOne moment.");
   await messageShown(ana.page, "One moment.");
   expect(await composer.inputValue()).toBe("");
+  // Delivery state: "Read" once the visitor's widget reports it.
+  await ana.page.locator('.msg-agent .delivery[data-state="sent"]').first().waitFor();
+  ok(await emitAck(visitor, "conversation:read", { conversationId: convId, seq: (await reply).seq }));
+  await ana.page.locator('.msg-agent .delivery[data-state="read"]', { hasText: "Read" }).first().waitFor();
 
   // A private note: shown to agents as a note, never sent to the visitor.
   await ana.page.getByRole("checkbox", { name: "Private note" }).check();
@@ -127,8 +132,11 @@ it("admin sets up, agent answers a visitor, notes stay private, transfer, close,
   await ana.page.locator(".tag", { hasText: "shipping" }).waitFor();
 
   // The visitor answers; the agent-side transcript is in order with the note in place.
-  ok(await emitAck(visitor, "message:send", { conversationId: convId, clientId: "m-2", body: "Great, thank you!" }));
+  // The console, showing the chat, tells the visitor's side it has read the new message.
+  const agentReads = collect<ReadReceiptDto>(visitor, "conversation:read");
+  const thanks = ok(await emitAck<Ack<MessageDto>>(visitor, "message:send", { conversationId: convId, clientId: "m-2", body: "Great, thank you!" }));
   await messageShown(ana.page, "Great, thank you!");
+  await until(() => agentReads.some((r) => r.reader === "agent" && r.seq === thanks.seq), visitor);
   expect((await transcriptRows(ana.page)).map((r) => [r.body, r.note])).toEqual([
     ["Hello, my order 4521 is late", false],
     ["Hi Vera, let me check.\nOne moment.", false],
@@ -166,6 +174,14 @@ it("admin sets up, agent answers a visitor, notes stay private, transfer, close,
   await ana.page.getByLabel("Search messages").fill("no such words anywhere");
   await ana.page.getByRole("button", { name: "Search", exact: true }).click();
   await ana.page.getByText("0 conversations").waitFor();
+
+  // Reopen from history: Ana is online with room, so it comes back to her.
+  const reopened = waitFor<ConversationDto>(visitor, "conversation:updated", (c) => c.status === "assigned");
+  await ana.page.getByRole("button", { name: "Reopen" }).click();
+  expect((await reopened).assignee?.name).toBe("Ana");
+  await ana.page.locator(`.history-transcript .chat[data-status="assigned"]`).waitFor();
+  await ana.page.getByRole("link", { name: "Inbox" }).click();
+  await listItem(ana.page, "mine", convId).waitFor();
 
   expect(unexpected(admin.errors)).toEqual([]);
   expect(unexpected(ana.errors)).toEqual([]);
