@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Conversation_createdAt_id_idx" ON "Conversation"("createdAt", "id");
+
