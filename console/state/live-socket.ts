@@ -137,10 +137,13 @@ async function resync(s: AgentSocket): Promise<void> {
       for (const c of [...queue, ...mine, ...closed]) conversations[c.id] = c;
       return { conversations, agents };
     });
-    const held = Object.keys(live.get().loaded);
-    const active = live.get().activeId;
-    if (active && !held.includes(active)) held.push(active);
-    await Promise.all(held.map((id) => resyncConversation(s, id)));
+    // Bring back what is on screen and my open chats; anything else is fetched again when opened
+    // (a long shift may have opened hundreds).
+    const st = live.get();
+    const keep = new Set(Object.keys(st.loaded).filter((id) => id === st.activeId || (st.conversations[id]?.status === "assigned" && st.conversations[id]?.assignee?.id === st.me?.id)));
+    if (st.activeId) keep.add(st.activeId);
+    live.set({ loaded: {} });
+    await Promise.all([...keep].map((id) => resyncConversation(s, id)));
   } catch (err) {
     // A failed resync is retried on the next connect; the banner already says we are not live.
     console.warn("console resync failed", err);
