@@ -25,7 +25,7 @@ export interface ChatRunParams {
   rate: number;
   warmupMs: number;
   durationMs: number;
-  /** how long to wait after the last send for deliveries before counting the rest lost */
+  /** after the last send, how long deliveries may stall before the rest count as lost */
   settleMs: number;
   /** stop sending (and fail the run) when this many messages are unanswered: bounds memory */
   maxInFlight: number;
@@ -264,18 +264,26 @@ class RunState {
     if (this.inFlight === 0 && this.onIdle) this.onIdle();
   }
 
-  whenSettled(timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves true once nothing is in flight, false when nothing moved for `quietMs` or after
+   * `capMs` in all: a server working through a backlog gets the time it needs, a stuck one not.
+   */
+  whenSettled(quietMs: number, capMs = 180_000): Promise<boolean> {
     if (this.inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const started = performance.now();
+      let last = this.inFlight;
+      const check = setInterval(() => {
+        const stuck = this.inFlight === last;
+        last = this.inFlight;
+        if (stuck || performance.now() - started > capMs) finish(false);
+      }, quietMs);
+      const finish = (ok: boolean) => {
+        clearInterval(check);
         this.onIdle = null;
-        resolve(false);
-      }, timeoutMs);
-      this.onIdle = () => {
-        clearTimeout(timer);
-        this.onIdle = null;
-        resolve(true);
+        resolve(ok);
       };
+      this.onIdle = () => finish(true);
     });
   }
 }

@@ -101,7 +101,7 @@ export async function runPhase(h: Harness, spec: PhaseSpec): Promise<PhaseResult
       w.call(
         "chatRun",
         { label: `${spec.label}-w${i}`, rate: spec.rate / workers.length, warmupMs: spec.warmupMs, durationMs: spec.durationMs, settleMs: spec.settleMs, maxInFlight },
-        spec.warmupMs + spec.durationMs + spec.settleMs + 60_000,
+        spec.warmupMs + spec.durationMs + 240_000, // past the driver's own settle cap
       ),
     ),
   );

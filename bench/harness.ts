@@ -89,14 +89,21 @@ export class Harness {
   }
 
   /** A server child that has loaded its code but not started: a restart then costs only startup. */
-  async spawnServer(label: string, kind: ServerKind): Promise<Child<ServerMethods>> {
+  async spawnServer(label: string, kind: ServerKind | "raw"): Promise<Child<ServerMethods>> {
     const name = `${label}-${kind}-${++this.serial}`;
     // One directory per child: Node writes a profile per thread (tsx's loader thread included),
     // and the main thread's is the big one.
     const dir = path.join(RESULTS_DIR, "profiles", name);
     const profile = this.opts.profile && kind === "parley" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
     if (profile.length) mkdirSync(dir, { recursive: true });
-    return Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
+    const child = await Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
+    try {
+      await child.call("preload", { kind });
+    } catch (err) {
+      await child.kill();
+      throw err;
+    }
+    return child;
   }
 
   async startOn(child: Child<ServerMethods>, kind: ServerKind, port: number, db: BenchDatabase | null): Promise<RunningServer> {

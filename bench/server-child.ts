@@ -1,14 +1,22 @@
 // The server under test, in its own process: Parley through createApp (what `parley serve`
 // runs) or the bare Socket.IO baseline, driven by the harness over IPC. Started with
 // --expose-gc so memory is read after a full collection, and optionally with --cpu-prof.
-import { createApp, type ParleyApp } from "../server/app.ts";
-import { configFromEnv } from "../server/config.ts";
-import { createLogger } from "../server/logger.ts";
-import { createSite } from "../server/sites/service.ts";
-import { startBareServer, type BareServer } from "./bare-server.ts";
-import { rawInserts, type RawInsertResult } from "./raw-inserts.ts";
+// Parley's modules load only in a child that runs Parley (the bare baseline and the raw-insert
+// child stay small and start fast); `preload` loads them before the clock starts.
+import type { ParleyApp } from "../server/app.ts";
+import type { BareServer } from "./bare-server.ts";
+import type { RawInsertResult } from "./raw-inserts.ts";
 import { serveRpc } from "./rpc.ts";
-import { seedAgents, seedChats, type ChatGroup, type SeededAgent } from "./seed.ts";
+import type { ChatGroup, SeededAgent } from "./seed.ts";
+
+const loadParley = async () => ({
+  ...(await import("../server/app.ts")),
+  ...(await import("../server/config.ts")),
+  ...(await import("../server/logger.ts")),
+  ...(await import("../server/sites/service.ts")),
+  ...(await import("./seed.ts")),
+});
+const loadBare = () => import("./bare-server.ts");
 
 export type ServerKind = "parley" | "bare";
 
@@ -45,6 +53,7 @@ export interface AssignmentState {
 }
 
 export interface ServerMethods {
+  preload(p: { kind: ServerKind | "raw" }): Promise<void>;
   start(p: StartParams): Promise<Started>;
   memory(p: Record<string, never>): Promise<MemorySample>;
   seedChats(p: { agents: number; perAgent: number }): Promise<ChatGroup[]>;
@@ -78,12 +87,20 @@ async function collectGarbage(): Promise<void> {
 
 serveRpc<ServerMethods>(
   {
+    async preload({ kind }) {
+      if (kind === "parley") await loadParley();
+      else if (kind === "bare") await loadBare();
+      else await import("./raw-inserts.ts");
+    },
+
     async start(p) {
       const t0 = performance.now();
       if (p.kind === "bare") {
+        const { startBareServer } = await loadBare();
         bare = await startBareServer(p.port, "127.0.0.1");
         return { url: bare.url, siteKey: "bare", clusterAdapter: false, startMs: performance.now() - t0 };
       }
+      const { configFromEnv, createApp, createLogger } = await loadParley();
       const url = `http://127.0.0.1:${p.port}`;
       const config = {
         ...configFromEnv({
@@ -114,12 +131,12 @@ serveRpc<ServerMethods>(
 
     async seedChats({ agents, perAgent }) {
       if (bare) return bare.seedChats(agents, perAgent);
-      return seedChats(app().database.prisma, siteId, agents, perAgent);
+      return (await loadParley()).seedChats(app().database.prisma, siteId, agents, perAgent);
     },
 
     async seedAgents({ count, maxChats }) {
       if (bare) return bare.seedAgents(count);
-      return seedAgents(app().database.prisma, count, maxChats);
+      return (await loadParley()).seedAgents(app().database.prisma, count, maxChats);
     },
 
     async countMessages() {
@@ -127,7 +144,7 @@ serveRpc<ServerMethods>(
     },
 
     async createSite({ name, origins }) {
-      return (await createSite(app().database.prisma, { name, origins })).key;
+      return (await (await loadParley()).createSite(app().database.prisma, { name, origins })).key;
     },
 
     async assignmentState() {
@@ -141,6 +158,7 @@ serveRpc<ServerMethods>(
     },
 
     async rawInserts(p) {
+      const { rawInserts } = await import("./raw-inserts.ts");
       return rawInserts(p.databaseUrl, p.conversationId, p.durationMs, p.concurrency);
     },
 

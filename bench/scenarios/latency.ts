@@ -17,13 +17,13 @@ interface Phase extends PhaseSpec {
 
 function phases(quick: boolean): { conversations: number; list: Phase[] } {
   const conversations = quick ? 100 : 1_000;
-  const timing = quick ? { warmupMs: 500, durationMs: 2_000, settleMs: 10_000 } : { warmupMs: 2_000, durationMs: 15_000, settleMs: 15_000 };
+  const timing = quick ? { warmupMs: 300, durationMs: 1_500, settleMs: 5_000 } : { warmupMs: 2_000, durationMs: 15_000, settleMs: 5_000 };
   return {
     conversations,
     list: [
-      { label: "ws-200", rate: quick ? 100 : 200, transport: "websocket", conversations, targetP99Ms: 10, ...timing },
-      { label: "ws-2000", rate: quick ? 200 : 2_000, transport: "websocket", conversations, targetP99Ms: 25, ...timing },
-      { label: "polling-200", rate: quick ? 50 : 200, transport: "polling", conversations: quick ? 20 : 200, targetP99Ms: 20, ...timing },
+      { label: "ws-200", rate: quick ? 50 : 200, transport: "websocket", conversations, targetP99Ms: 10, ...timing },
+      { label: "ws-2000", rate: quick ? 100 : 2_000, transport: "websocket", conversations, targetP99Ms: 25, ...timing },
+      { label: "polling-200", rate: quick ? 25 : 200, transport: "polling", conversations: quick ? 20 : 200, targetP99Ms: 20, ...timing },
     ],
   };
 }

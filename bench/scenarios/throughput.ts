@@ -23,8 +23,8 @@ function shortfalls(r: PhaseResult): string[] {
 
 export async function throughput(h: Harness): Promise<ScenarioOutcome> {
   const conversations = h.quick ? 100 : 1_000;
-  const steps = h.quick ? [100, 200] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
-  const timing = h.quick ? { warmupMs: 500, durationMs: 1_500, settleMs: 15_000 } : { warmupMs: 1_000, durationMs: 5_000, settleMs: 20_000 };
+  const steps = h.quick ? [50, 100] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
+  const timing = h.quick ? { warmupMs: 300, durationMs: 1_000, settleMs: 5_000 } : { warmupMs: 1_000, durationMs: 5_000, settleMs: 5_000 };
   const db = await h.database();
   const tried: (PhaseResult & { sustained: boolean; why: string[] })[] = [];
   let persisted = 0;
@@ -63,10 +63,10 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
       await servers.stop();
     }
     // The baseline runs on the same database file once Parley has let go of it.
-    const rawChild = await h.spawnServer("throughput-raw", "bare");
+    const rawChild = await h.spawnServer("throughput", "raw");
     let raw;
     try {
-      raw = await rawChild.call("rawInserts", { databaseUrl: db.url, conversationId: firstConversation, durationMs: h.quick ? 1_000 : 3_000, concurrency: 10 }, 120_000);
+      raw = await rawChild.call("rawInserts", { databaseUrl: db.url, conversationId: firstConversation, durationMs: h.quick ? 500 : 3_000, concurrency: 10 }, 120_000);
     } finally {
       await rawChild.kill();
     }
