@@ -38,7 +38,9 @@ const conversationInclude = {
 type ConversationPageRow = Awaited<ReturnType<typeof fetchPage>>[number];
 
 function fetchPage(db: Db, sel: ExportSelection, after: { createdAt: Date; id: string } | null) {
-  const keyset = after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {};
+  // "createdAt >= x AND (createdAt > x OR id > y)": the first half lets the database seek into
+  // the (createdAt, id) index, where the plain OR form would scan it from the start every page.
+  const keyset = after ? { createdAt: { gte: after.createdAt }, OR: [{ createdAt: { gt: after.createdAt } }, { id: { gt: after.id } }] } : {};
   return db.conversation.findMany({
     where: { AND: [sel.where, keyset] },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],

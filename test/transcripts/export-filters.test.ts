@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseCsv } from "csv-parse/sync";
 import type { TranscriptDto } from "../../server/protocol.ts";
-import { MESSAGE_BATCH } from "../../server/transcripts/export-stream.ts";
+import { CONVERSATION_PAGE, MESSAGE_BATCH } from "../../server/transcripts/export-stream.ts";
 import { dbKinds } from "../helpers/databases.ts";
 import { login } from "../helpers/clients.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
@@ -20,6 +20,8 @@ afterEach(async () => {
 });
 
 const START = Date.UTC(2026, 2, 1); // 2026-03-01T00:00:00Z
+/** more than two export pages (CONVERSATION_PAGE), so paging crosses ties */
+const COUNT = 450;
 const TAGS = [["vip"], ["vip-gold"], ['say "vip"'], [], ["VIP"], []];
 
 async function seed(s: TestServer) {
@@ -32,12 +34,12 @@ async function seed(s: TestServer) {
   await insertVisitors(db, siteA.id, ["va"]);
   await insertVisitors(db, siteB.id, ["vb"]);
   const convs: SeedConversation[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < COUNT; i++) {
     const site = i % 3 === 0 ? siteB : siteA;
     const assignee = i % 5 === 0 ? null : i % 2 ? ana : bob;
     // In some of ana's chats bob wrote too (a transfer): they count as bob's as well.
     const writer = i % 10 === 3 ? bob : assignee;
-    const count = i === 59 ? MESSAGE_BATCH * 2 + 500 : i === 58 ? MESSAGE_BATCH + 200 : (i % 7) + 1;
+    const count = i === COUNT - 1 ? MESSAGE_BATCH * 2 + 500 : i === COUNT - 2 ? MESSAGE_BATCH + 200 : (i % 7) + 1;
     convs.push({
       id: `conv-${String(i).padStart(3, "0")}`,
       siteId: site.id,
@@ -45,9 +47,10 @@ async function seed(s: TestServer) {
       status: i % 4 === 0 ? "queued" : i % 4 === 1 ? "assigned" : "closed",
       assigneeId: assignee?.id ?? null,
       tags: TAGS[i % 6],
-      // Hours apart, so the 60 conversations span 2026-03-01 to 2026-03-03; listed out of order.
-      createdAt: new Date(START + ((i * 37) % 60) * 3_600_000),
-      lastSeq: i === 58 ? 0 : undefined,
+      // Seven at a time share a creation time (ties across export pages), an hour apart from
+      // 2026-03-01 to 2026-03-03, inserted out of order.
+      createdAt: new Date(START + Math.floor(((i * 37) % COUNT) / 7) * 3_600_000),
+      lastSeq: i === COUNT - 2 ? 0 : undefined,
       messages: Array.from({ length: count }, (_, k) => ({
         authorKind: k % 2 === 0 ? ("visitor" as const) : ("agent" as const),
         authorId: k % 2 === 0 ? (site.id === siteA.id ? "va" : "vb") : (writer?.id ?? null),
@@ -57,6 +60,7 @@ async function seed(s: TestServer) {
     });
   }
   await insertConversations(db, convs);
+  expect(COUNT).toBeGreaterThan(2 * CONVERSATION_PAGE);
   return { siteA, siteB, ana, bob, convs };
 }
 
