@@ -1,10 +1,12 @@
-// The chat app inside Parley's iframe: reads what the server put in the page, connects, renders,
-// and talks to the loader on the host page through the bridge.
+// The chat app inside Parley's iframe: reads what the server put in the page, waits for the host
+// page's loader (which holds the visitor's stored token), connects and renders.
 import { render } from "preact";
 import type { WidgetBootDto } from "../../server/protocol.ts";
-import { createChatClient } from "./client/chat-client.ts";
+import type { StorageArea, StoredValues } from "../shared/bridge.ts";
+import { createChatClient, type ChatClient } from "./client/chat-client.ts";
 import { chime } from "./client/chime.ts";
 import { connectHost } from "./client/host-bridge.ts";
+import { hostStorage, openStorage } from "./client/storage.ts";
 import { App } from "./ui/app.tsx";
 import "./styles.css";
 
@@ -13,13 +15,38 @@ document.documentElement.style.setProperty("--c", boot.settings.color);
 document.documentElement.style.setProperty("--f", boot.foreground);
 
 const focusFirst = () => requestAnimationFrame(() => document.querySelector<HTMLElement>("[data-autofocus], .ft input, .ft textarea, .ft button")?.focus());
+const minimize = () => bridge.post({ t: "close" });
+let client: ChatClient | null = null;
+
+function start(stores: Parameters<typeof createChatClient>[2]): ChatClient {
+  const c = createChatClient(boot, {
+    unread: (n) => bridge.post({ t: "unread", n }),
+    message: (d) => bridge.post({ t: "message", d }),
+    warn: (text) => bridge.post({ t: "warn", text }),
+    ping: () => {
+      if (boot.settings.sound) chime();
+    },
+  }, stores);
+  render(<App client={c} boot={boot} onMinimize={minimize} />, document.getElementById("parley-app") as HTMLElement);
+  if (__DEV__) console.debug("parley widget app started", boot.siteKey);
+  return c;
+}
+
+function fromHost(store: StoredValues) {
+  const area = (name: StorageArea) => hostStorage(store[name], (k, v) => bridge.post({ t: "store", area: name, k, v }));
+  return { local: area("local"), session: area("session") };
+}
 
 const bridge = connectHost(boot.hostOrigin, (msg) => {
   if (msg.t === "init") {
+    client ??= start(fromHost(msg.store));
     client.setPage(msg.page);
     client.setOpen(msg.open);
     if (msg.open) focusFirst();
-  } else if (msg.t === "open") {
+    return;
+  }
+  if (!client) return;
+  if (msg.t === "open") {
     client.setOpen(true);
     focusFirst();
   } else if (msg.t === "close") client.setOpen(false);
@@ -28,21 +55,10 @@ const bridge = connectHost(boot.hostOrigin, (msg) => {
   else if (msg.t === "reset") client.reset();
 });
 
-const client = createChatClient(boot, {
-  unread: (n) => bridge.post({ t: "unread", n }),
-  message: (d) => bridge.post({ t: "message", d }),
-  active: (on) => bridge.post({ t: "active", on }),
-  warn: (text) => bridge.post({ t: "warn", text }),
-  ping: () => {
-    if (boot.settings.sound) chime();
-  },
-});
-
-const minimize = () => bridge.post({ t: "close" });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape") minimize();
 });
 
-render(<App client={client} boot={boot} onMinimize={minimize} />, document.getElementById("parley-app") as HTMLElement);
-if (__DEV__) console.debug("parley widget app started", boot.siteKey);
+// Opened on its own (not framed): its own storage, as far as the browser allows.
+if (!bridge.framed) client = start({ local: openStorage("localStorage"), session: openStorage("sessionStorage") });
 bridge.post({ t: "hello" });

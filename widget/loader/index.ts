@@ -4,7 +4,7 @@
 // already has a conversation going). No framework, no global but `Parley`, never throws into the
 // host page: when Parley is unreachable the launcher simply stays hidden.
 import type { WidgetConfigDto } from "../../server/protocol.ts";
-import type { Scalar } from "../shared/bridge.ts";
+import { storagePrefix, type Scalar } from "../shared/bridge.ts";
 import { createLauncher, type Launcher } from "./launcher.ts";
 import { warn } from "./warn.ts";
 
@@ -21,7 +21,6 @@ declare global {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
 (() => {
   const previous = window.Parley;
@@ -33,66 +32,41 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
     return;
   }
   const base = script.src.replace(/\/widget\.js([?#].*)?$/, "");
-  const flagKey = "parley:" + siteKey;
   const handlers: Record<string, ((payload?: unknown) => void)[]> = {};
   let queued: ArrayLike<unknown>[] = [];
   let ui: Launcher | null = null;
 
+  // Each handler in a task of its own: one that throws shows as the site's error and stops no other.
   const emit = (event: string, payload?: unknown) => {
     const list = handlers[event] || [];
-    for (let i = 0; i < list.length; i++) {
-      try {
-        list[i](payload);
-      } catch (err) {
-        // The site's own handler failed: report it as theirs, without stopping the others.
-        setTimeout(() => {
-          throw err;
-        });
-      }
-    }
+    for (let i = 0; i < list.length; i++) setTimeout(list[i], 0, payload);
   };
 
   const run = (args: ArrayLike<unknown>) => {
     const command = args[0];
-    const arg = args[1];
+    const arg = args[1] as Record<string, unknown>;
     if (command === "on") {
-      const fn = args[2];
-      if (typeof arg !== "string" || typeof fn !== "function") return warn("use Parley('on', event, handler)");
-      const list = handlers[arg] || (handlers[arg] = []);
-      list[list.length] = fn as (payload?: unknown) => void;
-      if (arg === "ready" && ui) fn();
+      const fn = args[2] as () => void;
+      const list = handlers[arg as unknown as string] || (handlers[arg as unknown as string] = []);
+      list[list.length] = fn;
+      if (arg === ("ready" as unknown) && ui) setTimeout(fn);
       return;
     }
     if (!ui) {
       queued[queued.length] = args;
       return;
     }
-    if (command === "open") ui.open();
-    else if (command === "close") ui.close();
-    else if (command === "toggle") ui.toggle();
-    else if (command === "identify") {
-      if (!isObject(arg) || typeof arg.id !== "string") return warn("identify needs { id }");
-      ui.send({ t: "identify", d: { id: arg.id, name: arg.name as string | undefined, email: arg.email as string | undefined, hash: arg.hash as string | undefined } });
-    } else if (command === "setAttributes") {
-      if (!isObject(arg)) return warn("setAttributes needs an object");
-      ui.send({ t: "attrs", d: arg as Record<string, Scalar> });
-    } else if (command === "reset") {
-      setFlag(false);
-      ui.send({ t: "reset" }, true);
-    } else warn("unknown command " + String(command));
+    // The app checks identify and setAttributes (the server's rules) and warns here when refused.
+    if (command === "open" || command === "close" || command === "toggle") ui[command]();
+    else if (command === "identify" && arg) ui.send({ t: "identify", d: { id: arg.id as string, name: arg.name as string, email: arg.email as string, hash: arg.hash as string } });
+    else if (command === "setAttributes" && arg) ui.send({ t: "attrs", d: { ...(arg as Record<string, Scalar>) } });
+    else if (command === "reset") ui.send({ t: "reset" }, true);
+    else warn("unknown command " + String(command));
   };
 
-  const setFlag = (on: boolean) => {
+  const hasConversation = () => {
     try {
-      if (on) localStorage.setItem(flagKey, "1");
-      else localStorage.removeItem(flagKey);
-    } catch {
-      // Storage blocked: the iframe is then made on open only.
-    }
-  };
-  const hasFlag = () => {
-    try {
-      return localStorage.getItem(flagKey) === "1";
+      return localStorage.getItem(storagePrefix(siteKey) + ":active") === "1";
     } catch {
       return false;
     }
@@ -108,10 +82,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
   window.Parley = api;
 
   const start = (config: Extract<WidgetConfigDto, { enabled: true }>) => {
-    ui = createLauncher(base, siteKey, config, emit, setFlag);
+    ui = createLauncher(base, siteKey, config, emit);
     performance.mark("parley:launcher");
     // A conversation is going: load the chat now so replies raise the unread count.
-    if (hasFlag()) ui.ensureFrame();
+    if (hasConversation()) ui.ensureFrame();
     const calls = queued;
     queued = [];
     for (let i = 0; i < calls.length; i++) run(calls[i]);

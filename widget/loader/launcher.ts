@@ -2,7 +2,7 @@
 // an element of their own. The host's CSS cannot reach in and ours cannot leak out. Runs in the
 // host page, so it avoids Array.prototype methods and innerHTML (a host may break or forbid them).
 import type { WidgetConfigDto } from "../../server/protocol.ts";
-import { BRIDGE_TAG, type Envelope, type PageContext, type ToApp, type ToHost } from "../shared/bridge.ts";
+import { BRIDGE_TAG, storagePrefix, type Envelope, type PageContext, type StorageArea, type ToApp, type ToHost } from "../shared/bridge.ts";
 import { format } from "../shared/format.ts";
 import { en as t } from "./i18n/en.ts";
 import { warn } from "./warn.ts";
@@ -34,11 +34,8 @@ function attrs(e: Element, pairs: string[]): void {
   for (let i = 0; i < pairs.length; i += 2) e.setAttribute(pairs[i], pairs[i + 1]);
 }
 
-/**
- * `emit` raises the Parley('on', ...) events; `setActive` remembers on the host side whether the
- * visitor has a conversation going.
- */
-export function createLauncher(base: string, siteKey: string, config: Enabled, emit: (event: string, payload?: unknown) => void, setActive: (on: boolean) => void): Launcher {
+/** `emit` raises the Parley('on', ...) events. */
+export function createLauncher(base: string, siteKey: string, config: Enabled, emit: (event: string, payload?: unknown) => void): Launcher {
   const s = config.settings;
   const origin = new URL(base).origin;
   const host = el("parley-widget" as "div");
@@ -91,11 +88,25 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
     if (frame && frame.contentWindow) frame.contentWindow.postMessage({ ...msg, [BRIDGE_TAG]: 1 }, origin);
   };
 
-  const page = (): PageContext => ({
-    pageUrl: location.href.slice(0, 1000),
-    pageTitle: pageTitle.slice(0, 1000),
-    referrer: document.referrer.slice(0, 1000),
-  });
+  const page = (): PageContext => ({ pageUrl: location.href, pageTitle, referrer: document.referrer });
+
+  const prefix = storagePrefix(siteKey);
+  const area = (name: StorageArea): Storage | null => {
+    try {
+      return name === "local" ? localStorage : sessionStorage;
+    } catch {
+      return null; // storage disabled on the host too: the app keeps things in memory
+    }
+  };
+  const stored = (name: StorageArea) => {
+    const out: Record<string, string> = {};
+    const st = area(name);
+    for (let i = 0; st && i < st.length; i++) {
+      const k = st.key(i);
+      if (k && k.indexOf(prefix) === 0) out[k] = st.getItem(k) as string;
+    }
+    return out;
+  };
 
   const ensureFrame = () => {
     if (frame) return;
@@ -140,7 +151,7 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
     if (!frame || e.source !== frame.contentWindow || e.origin !== origin || !m || m[BRIDGE_TAG] !== 1) return;
     if (m.t === "hello") {
       ready = true;
-      post({ t: "init", page: page(), open: isOpen });
+      post({ t: "init", page: page(), open: isOpen, store: { local: stored("local"), session: stored("session") } });
       const queued = pending;
       pending = [];
       for (let i = 0; i < queued.length; i++) post(queued[i]);
@@ -158,11 +169,18 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
       draw();
       emit("unread", unread);
     } else if (m.t === "message") emit("message", m.d);
-    else if (m.t === "active") setActive(m.on);
+    else if (m.t === "store" && m.k.indexOf(prefix) === 0) {
+      try {
+        if (m.v === null) (area(m.area) as Storage).removeItem(m.k);
+        else (area(m.area) as Storage).setItem(m.k, m.v);
+      } catch {
+        // no storage or over quota: the app still has it in memory for this page
+      }
+    }
     else if (m.t === "warn") warn(m.text);
   });
 
   draw();
-  (document.body || document.documentElement).appendChild(host);
+  document.body.appendChild(host);
   return { open, close, toggle: () => (isOpen ? close() : open()), send, ensureFrame };
 }

@@ -16,8 +16,22 @@ export interface PageContext {
 /** what `Parley('on', 'message', fn)` handlers receive */
 export type HostMessage = Pick<MessageDto, "id" | "seq" | "authorKind" | "authorName" | "body" | "createdAt">;
 
+export type StorageArea = "local" | "session";
+
+/** the host page's stored values for this site (keys start with `storagePrefix(siteKey)`) */
+export interface StoredValues {
+  local: Record<string, string>;
+  session: Record<string, string>;
+}
+
+/**
+ * The visitor's token and outbox live in the host page's own storage (first-party, scoped to the
+ * site key): a third-party iframe's storage is blocked or partitioned in many browsers.
+ */
+export const storagePrefix = (siteKey: string) => "parley:v1:" + siteKey;
+
 export type ToApp =
-  | { t: "init"; page: PageContext; open: boolean }
+  | { t: "init"; page: PageContext; open: boolean; store: StoredValues }
   | { t: "open" }
   | { t: "close" }
   | { t: "identify"; d: IdentifyInput }
@@ -29,10 +43,10 @@ export type ToHost =
   | { t: "close" }
   | { t: "unread"; n: number }
   | { t: "message"; d: HostMessage }
-  /** the visitor has an open conversation: create the iframe at once on the next page */
-  | { t: "active"; on: boolean }
   /** for the site's developers: shown in the host page's console */
-  | { t: "warn"; text: string };
+  | { t: "warn"; text: string }
+  /** keep (v: string) or forget (v: null) a value in the host's storage; only keys of this site */
+  | { t: "store"; area: StorageArea; k: string; v: string | null };
 
 export type Envelope<T> = T & { [BRIDGE_TAG]: 1 };
 

@@ -20,10 +20,10 @@ import type {
   WidgetBootDto,
   WidgetConfigDto,
 } from "../../../server/protocol.ts";
-import type { HostMessage, PageContext, Scalar } from "../../shared/bridge.ts";
+import { storagePrefix, type HostMessage, type PageContext, type Scalar } from "../../shared/bridge.ts";
 import { newId } from "./ids.ts";
 import { lastSeq, mergeMessages, unreadCount, type OutboxEntry } from "./messages.ts";
-import { openStorage, readJson } from "./storage.ts";
+import { readJson, type KeyValue } from "./storage.ts";
 import { createWire, type ConnectError, type WireOptions } from "./wire.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "refused";
@@ -58,7 +58,6 @@ export interface ChatState {
 export interface HostLink {
   unread(n: number): void;
   message(m: HostMessage): void;
-  active(on: boolean): void;
   warn(text: string): void;
   /** a new message from the other side arrived while the panel is closed */
   ping(): void;
@@ -81,11 +80,16 @@ const REFUSED = new Set(["forbidden", "not_found", "bad_request"]);
 
 export type ChatClient = ReturnType<typeof createChatClient>;
 
-export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOptions: Partial<WireOptions> = {}) {
-  const local = openStorage("localStorage");
-  const session = openStorage("sessionStorage");
+/** Where the visitor's token (local: survives the browser session) and outbox (session) live. */
+export interface Stores {
+  local: KeyValue;
+  session: KeyValue;
+}
+
+export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: Stores, wireOptions: Partial<WireOptions> = {}) {
+  const { local, session } = stores;
   // Scoped to the site: several sites on one Parley never share a visitor.
-  const savedKey = "parley:v1:" + boot.siteKey;
+  const savedKey = storagePrefix(boot.siteKey);
   const outboxKey = savedKey + ":outbox";
   const prechatKey = savedKey + ":prechat";
   let saved: Saved = readJson<Saved>(local, savedKey) ?? { openKey: newId() };
@@ -118,6 +122,10 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOption
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let typingSentAt = 0;
   let lastUnread = -1;
+
+  // Read by the loader on the next page: a conversation is going, so load the chat at once and
+  // let replies raise the unread count.
+  const setActive = (on: boolean) => (on ? local.set(savedKey + ":active", "1") : local.remove(savedKey + ":active"));
 
   const persist = () => {
     local.set(savedKey, JSON.stringify(saved));
@@ -157,7 +165,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOption
       ended: closed,
       agentTyping: closed ? false : state.agentTyping,
     });
-    host.active(!closed);
+    setActive(!closed);
   };
 
   const receive = (incoming: MessageDto[], live: boolean) => {
@@ -255,7 +263,9 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOption
     if (!profileSent && page) {
       profileSent = true;
       const context = {
-        ...page,
+        pageUrl: page.pageUrl.slice(0, 1000),
+        pageTitle: page.pageTitle.slice(0, 1000),
+        referrer: page.referrer.slice(0, 1000),
         userAgent: navigator.userAgent.slice(0, 1000),
         timezone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? "",
         language: navigator.language,
@@ -417,10 +427,11 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOption
   function reset() {
     socket.disconnect();
     for (const key of [savedKey, outboxKey, prechatKey]) (key === savedKey ? local : session).remove(key);
+    local.remove(savedKey + ":active");
     saved = { openKey: newId() };
     prechat = null;
     profileSent = false;
-    host.active(false);
+    setActive(false);
     set({
       connection: "connecting",
       conversation: null,
@@ -512,7 +523,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, wireOption
     newChat() {
       saved.openKey = newId();
       persist();
-      host.active(false);
+      setActive(false);
       set({ conversation: null, messages: [], ended: false, rating: null, queue: null });
       if (!state.online) void refreshAvailability();
     },

@@ -3,6 +3,8 @@
 import { BRIDGE_TAG, isEnvelope, type ToApp, type ToHost } from "../../shared/bridge.ts";
 
 export interface HostBridge {
+  /** false when the page was opened on its own, not inside a host page */
+  framed: boolean;
   post(msg: ToHost): void;
 }
 
@@ -14,6 +16,7 @@ export function connectHost(hostOrigin: string, onMessage: (msg: ToApp) => void)
     onMessage(e.data);
   });
   return {
+    framed: parent !== null,
     post(msg) {
       parent?.postMessage({ ...msg, [BRIDGE_TAG]: 1 }, hostOrigin);
     },

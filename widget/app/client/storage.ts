@@ -44,3 +44,19 @@ export function readJson<T>(store: KeyValue, key: string): T | null {
     return null;
   }
 }
+
+/** Values kept in the host page's storage through the bridge, seeded with what the host had. */
+export function hostStorage(initial: Record<string, string>, write: (key: string, value: string | null) => void): KeyValue {
+  const map = new Map(Object.entries(initial));
+  return {
+    get: (k) => map.get(k) ?? null,
+    set: (k, v) => {
+      map.set(k, v);
+      write(k, v);
+    },
+    remove: (k) => {
+      map.delete(k);
+      write(k, null);
+    },
+  };
+}
