@@ -9,7 +9,7 @@ import type { TranscriptDto } from "../../server/protocol.ts";
 import { launchBrowser, type Browser } from "../helpers/browser.ts";
 import { login } from "../helpers/clients.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
-import { addVisitor, NOTE_BODY, seedConversation } from "./fixtures.ts";
+import { addVisitor, NOTE_BODY, seedConversation, twoSitesAndStaff } from "./fixtures.ts";
 
 let server: TestServer | undefined;
 let browser: Browser | undefined;
@@ -26,12 +26,8 @@ type Headers = Record<string, string>;
 
 async function world(s: TestServer) {
   const db = s.app.database.prisma;
-  const siteA = await db.site.findUniqueOrThrow({ where: { key: s.demoKey } });
+  const { siteA, siteB, ana, bob } = await twoSitesAndStaff(s);
   // Site B takes only its listed members (bob).
-  const siteB = await addSite(s, "B", [s.url]);
-  const ana = await addAgent(s, { email: "ana@example.com" });
-  const bob = await addAgent(s, { email: "bob@example.com" });
-  await addAgent(s, { email: "root@example.com", role: "admin" });
   await db.site.update({ where: { id: siteB.id }, data: { membersOnly: true, members: { create: { agentId: bob.id } } } });
   const v1 = await addVisitor(s, { name: "Vic" });
   const v2 = await addVisitor(s, { name: "Other" });

@@ -9,9 +9,10 @@ import type { TranscriptDto } from "../../server/protocol.ts";
 import { CONVERSATION_PAGE, MESSAGE_BATCH } from "../../server/transcripts/export-stream.ts";
 import { dbKinds } from "../helpers/databases.ts";
 import { login } from "../helpers/clients.ts";
-import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
+import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { insertConversations, insertVisitors, type SeedConversation } from "./seed.ts";
 import { parley } from "./cli.ts";
+import { twoSitesAndStaff } from "./fixtures.ts";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -26,11 +27,7 @@ const TAGS = [["vip"], ["vip-gold"], ['say "vip"'], [], ["VIP"], []];
 
 async function seed(s: TestServer) {
   const db = s.app.database.prisma;
-  const siteA = await db.site.findUniqueOrThrow({ where: { key: s.demoKey } });
-  const siteB = await addSite(s, "B", [s.url]);
-  const ana = await addAgent(s, { email: "ana@example.com" });
-  const bob = await addAgent(s, { email: "bob@example.com" });
-  await addAgent(s, { email: "root@example.com", role: "admin" });
+  const { siteA, siteB, ana, bob } = await twoSitesAndStaff(s);
   await insertVisitors(db, siteA.id, ["va"]);
   await insertVisitors(db, siteB.id, ["vb"]);
   const convs: SeedConversation[] = [];

@@ -3,7 +3,7 @@
 import { closeConversation, openConversation, postMessage, rateConversation } from "../../server/conversations/service.ts";
 import { createVisitor, updateVisitor } from "../../server/visitors/service.ts";
 import type { MessageDto } from "../../server/protocol.ts";
-import { addAgent, type TestServer } from "../helpers/server.ts";
+import { addAgent, addSite, type TestServer } from "../helpers/server.ts";
 
 export const VISITOR_NAME = `Vera <b>bold</b> & "Q" 'apos' مرحبا`;
 export const AGENT_NAME = `Ana "the" <Agent> & co`;
@@ -38,6 +38,16 @@ export interface TrickyConversation {
   agentId: string;
   /** what the database holds, in order, notes included */
   stored: MessageDto[];
+}
+
+/** The Demo site (A), a second site (B), agents ana and bob, and an admin (root). */
+export async function twoSitesAndStaff(server: TestServer) {
+  const siteA = await server.app.database.prisma.site.findUniqueOrThrow({ where: { key: server.demoKey } });
+  const siteB = await addSite(server, "B", [server.url]);
+  const ana = await addAgent(server, { email: "ana@example.com" });
+  const bob = await addAgent(server, { email: "bob@example.com" });
+  await addAgent(server, { email: "root@example.com", role: "admin" });
+  return { siteA, siteB, ana, bob };
 }
 
 /** A visitor of `siteId` (the Demo site by default) with the token the widget would keep. */
