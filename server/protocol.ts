@@ -242,8 +242,9 @@ export interface AgentServerToClient {
 //      -> NDJSON (one TranscriptDto per line) or CSV (one row per message)
 // ---------------------------------------------------------------------------------------------
 
-/** sent: stored; delivered/read: the other side's client reported it (when read marks exist) */
-export type TranscriptDeliveryState = "sent" | "delivered" | "read";
+/** read: the other side's read mark (`conversation:read`) has reached it; sent: stored, not read
+ *  by the other side yet (private notes stay "sent"). The server never sees a bare delivery. */
+export type TranscriptDeliveryState = "sent" | "read";
 
 export interface TranscriptMessageDto extends MessageDto {
   deliveryState: TranscriptDeliveryState;
