@@ -26,3 +26,12 @@ export function sameOrigin(origin: string | undefined, host: string | undefined)
   const o = normalizeOrigin(origin);
   return o !== null && new URL(o).host === host.toLowerCase();
 }
+
+/**
+ * Where a request comes from. Browsers leave Origin out of same-origin GETs (the iframe's
+ * long-polling handshake), so then its Referer tells; anything cross-origin carries Origin.
+ */
+export function requestOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
+  if (origin !== undefined) return origin;
+  return referer ? (normalizeOrigin(referer) ?? undefined) : undefined;
+}

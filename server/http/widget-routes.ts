@@ -104,6 +104,8 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
       };
       // helmet's defaults forbid framing; this page exists to be framed, by the site's origins only.
       res.removeHeader("X-Frame-Options");
+      // Its own requests must say where they come from (see requestOrigin); others learn nothing.
+      res.setHeader("Referrer-Policy", "same-origin");
       res.setHeader("Content-Security-Policy", frameCsp(found.site.allowedOrigins));
       res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
       sendHtml(req, res, 200, framePage(boot, assets));

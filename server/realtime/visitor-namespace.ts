@@ -4,7 +4,7 @@ import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
-import { originAllowed, sameOrigin } from "../auth/origins.ts";
+import { originAllowed, requestOrigin, sameOrigin } from "../auth/origins.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
 import * as conversations from "../conversations/service.ts";
@@ -45,7 +45,8 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
       if (!site) return next(refuse("not_found", "Unknown site"));
       // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
       // origins), so it connects from Parley's origin; other pages must be allowed origins.
-      const { origin, host } = socket.handshake.headers;
+      const { host, referer } = socket.handshake.headers;
+      const origin = requestOrigin(socket.handshake.headers.origin, referer);
       if (!originAllowed(origin, allowedOriginsOf(site)) && !sameOrigin(origin, host)) {
         log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
         return next(refuse("forbidden", "This page's origin is not allowed for this site"));

@@ -188,6 +188,25 @@ describe.each(dbKinds())("widget server on %s", (db) => {
     const { session } = await connectVisitor(server, { siteKey: site.key, origin: server.url });
     expect(session.visitor.siteId).toBe(site.id);
     expect((await visitorRefused(server, { siteKey: site.key, origin: "https://evil.example" })).data?.code).toBe("forbidden");
+    // Its long-polling handshake is a same-origin GET, which browsers send without Origin: the
+    // Referer (the iframe page sends it to Parley only) tells where it comes from.
+    const { io } = await import("socket.io-client");
+    const attempt = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const sock = io(`${server!.url}/visitor`, { auth: { siteKey: site.key }, extraHeaders: headers, transports: ["polling"], reconnection: false, forceNew: true });
+        sock.once("connect", () => {
+          sock.disconnect();
+          resolve("connected");
+        });
+        sock.once("connect_error", (err: Error & { data?: { code?: string } }) => {
+          sock.disconnect();
+          resolve(err.data?.code ?? err.message);
+        });
+      });
+    expect(await attempt({ referer: `${server.url}/widget/frame/${site.key}?origin=x` })).toBe("connected");
+    expect(await attempt({ referer: "https://evil.example/page" })).toBe("forbidden");
+    expect(await attempt({})).toBe("forbidden");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
   });
 
   it("/demo shows the Demo site's snippet; the loader and app files go out gzipped", async () => {
