@@ -41,10 +41,11 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
     label: labelFor(f.key, f.label, f.key === "name" ? "name" : f.key === "email" ? "email" : null),
   }));
 
+  const mode = s.connection === "refused" ? "refused" : s.ended ? "ended" : !conv && !s.outbox.length && !s.online ? "offline" : !conv && !s.prechatDone ? "prechat" : "chat";
   let footer;
-  if (s.connection === "refused") footer = <p class="note">{t("refused")}</p>;
-  else if (s.ended) footer = <EndedPanel client={client} rating={s.rating} />;
-  else if (!conv && !s.outbox.length && !s.online)
+  if (mode === "refused") footer = <p class="note">{t("refused")}</p>;
+  else if (mode === "ended") footer = <EndedPanel client={client} rating={s.rating} />;
+  else if (mode === "offline")
     footer = (
       <DetailsForm
         intro={t("offlineIntro")}
@@ -57,7 +58,7 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
         onSubmit={async (v) => ((await client.leaveOffline({ email: v.email.trim(), name: v.name?.trim() || undefined, body: v.message })) ? null : t(s.connection === "online" ? "errOther" : "offline"))}
       />
     );
-  else if (!conv && !s.prechatDone)
+  else if (mode === "prechat")
     footer = (
       <DetailsForm
         intro={t("prechatIntro")}
@@ -74,7 +75,8 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
   else footer = <Composer client={client} />;
 
   return (
-    <div class="app">
+    // A form takes the panel's height; the conversation gets it otherwise.
+    <div class={mode === "offline" || mode === "prechat" ? "app fm" : "app"}>
       <header class="hd">
         <div class="ttl">
           <h1>{assignee ? t("chattingWith", { name: assignee.name }) : boot.siteName}</h1>
