@@ -41,28 +41,27 @@ export class AssignmentDriver {
   private onAssigned: (() => void) | null = null;
 
   async setup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }> {
-    const agents = await inBatches(p.agents, 20, async (a) => {
+    // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
+    await inBatches(p.agents, 20, async (a) => {
       const socket = io(`${p.url}/agent`, { extraHeaders: { cookie: a.cookie, origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
+      this.agents.push(socket);
       await connected(socket, p.timeoutMs);
       socket.on("conversation:assigned", (c: ConversationDto) => this.handed.set(c.id, (this.handed.get(c.id) ?? 0) + 1));
       const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
       if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
-      return socket;
     });
-    this.agents.push(...agents);
-    const visitors = await inBatches(Array.from({ length: p.visitors }), 50, async () => {
+    await inBatches(Array.from({ length: p.visitors }), 50, async () => {
       const socket = io(`${p.url}/visitor`, { auth: { siteKey: p.siteKey }, extraHeaders: { origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
-      await sessionOf(socket, p.timeoutMs);
       const v: Visitor = { socket, openedAt: 0, conversationId: null, assignedAt: null };
+      this.visitors.push(v);
+      await sessionOf(socket, p.timeoutMs);
       socket.on("conversation:updated", (c: ConversationDto) => {
         if (c.status !== "assigned" || v.assignedAt !== null) return;
         v.assignedAt = performance.now();
         v.conversationId ??= c.id;
         this.onAssigned?.();
       });
-      return v;
     });
-    this.visitors.push(...visitors);
     return { agents: this.agents.length, visitors: this.visitors.length };
   }
 

@@ -73,30 +73,32 @@ export class ChatDriver {
   private unexpected = 0;
 
   async setup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }> {
-    const agentSockets = await inBatches(p.groups, 20, async (g) => {
-      const socket = io(`${p.agentUrl}/agent`, { extraHeaders: { cookie: g.cookie, origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
+    // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
+    await inBatches(p.groups, 20, async (g) => {
+      const socket = io(`${p.agentUrl}/agent`, { extraHeaders: { cookie: g.cookie, origin: p.agentUrl }, transports: ["websocket"], reconnection: false, forceNew: true });
+      this.agents.push(socket);
       await connected(socket, p.timeoutMs);
       const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
       if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
       socket.on("message:new", (m: MessageDto) => this.onAgentMessage(socket, m));
-      return socket;
     });
-    this.agents.push(...agentSockets);
-    const slots = p.groups.flatMap((g) => g.conversations);
-    const visitorSockets = await inBatches(slots, 50, async (slot) => {
-      const socket = io(`${p.visitorUrl}/visitor`, {
-        auth: { siteKey: p.siteKey, token: slot.visitorToken },
-        extraHeaders: { origin: p.origin },
-        transports: p.visitorTransports,
-        reconnection: false,
-        forceNew: true,
-      });
-      const got = await sessionOf(socket, p.timeoutMs);
-      if (got.conversation?.id !== slot.conversationId) throw new Error("visitor did not resume its seeded conversation");
-      socket.on("message:new", (m: MessageDto) => this.onVisitorMessage(m));
-      return { socket, conversationId: slot.conversationId };
-    });
-    this.visitors.push(...visitorSockets);
+    await inBatches(
+      p.groups.flatMap((g) => g.conversations),
+      50,
+      async (slot) => {
+        const socket = io(`${p.visitorUrl}/visitor`, {
+          auth: { siteKey: p.siteKey, token: slot.visitorToken },
+          extraHeaders: { origin: p.origin },
+          transports: p.visitorTransports,
+          reconnection: false,
+          forceNew: true,
+        });
+        this.visitors.push({ socket, conversationId: slot.conversationId });
+        const got = await sessionOf(socket, p.timeoutMs);
+        if (got.conversation?.id !== slot.conversationId) throw new Error("visitor did not resume its seeded conversation");
+        socket.on("message:new", (m: MessageDto) => this.onVisitorMessage(m));
+      },
+    );
     return { agents: this.agents.length, visitors: this.visitors.length };
   }
 

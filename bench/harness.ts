@@ -1,6 +1,6 @@
 // What every scenario needs from the harness: fresh databases, server children (Parley or the
 // bare baseline) on loopback ports, and the load workers. Everything it creates it also removes.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,8 +43,14 @@ export class Harness {
   private workerList: Workers = [];
   private readonly databases = new Set<BenchDatabase>();
   private serial = 0;
+  /** set on ctrl-C or the deadline: nothing new may start */
+  aborted = false;
 
   constructor(readonly opts: BenchOptions) {}
+
+  private checkAborted(): void {
+    if (this.aborted) throw new Error("the run was stopped");
+  }
 
   get quick(): boolean {
     return this.opts.quick;
@@ -52,6 +58,7 @@ export class Harness {
 
   /** The load workers (started once, reused by every scenario). */
   async workers(): Promise<Workers> {
+    this.checkAborted();
     if (this.workerList.length === 0) {
       this.workerList = await Promise.all(
         Array.from({ length: this.opts.workers }, (_, i) => Child.start<WorkerMethods>(`load-worker-${i}`, path.join(here, "load-worker.ts"))),
@@ -90,6 +97,7 @@ export class Harness {
 
   /** A server child that has loaded its code but not started: a restart then costs only startup. */
   async spawnServer(label: string, kind: ServerKind | "raw"): Promise<Child<ServerMethods>> {
+    this.checkAborted();
     const name = `${label}-${kind}-${++this.serial}`;
     // One directory per child: Node writes a profile per thread (tsx's loader thread included),
     // and the main thread's is the big one.
@@ -98,7 +106,7 @@ export class Harness {
     if (profile.length) mkdirSync(dir, { recursive: true });
     const child = await Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
     try {
-      await child.call("preload", { kind });
+      await child.call("preload", { kind, countSql: profile.length > 0 });
     } catch (err) {
       await child.kill();
       throw err;
@@ -120,6 +128,7 @@ export class Harness {
         "--redis: this Parley does not install a Redis adapter for config.redisUrl yet (the scale-out work has not landed), so there is nothing to measure. Run without --redis.",
       );
     }
+    const profiling = this.opts.profile && kind === "parley";
     return {
       kind,
       child,
@@ -128,6 +137,11 @@ export class Harness {
       siteKey: started.siteKey,
       started,
       async stop() {
+        if (profiling) {
+          // Next to the CPU profile: which statements the run sent, most frequent first.
+          const sql = await child.call("sqlCounts", {}).catch(() => null);
+          if (sql) writeFileSync(path.join(RESULTS_DIR, "profiles", child.name, "sql-counts.json"), JSON.stringify(sql, null, 2) + "\n");
+        }
         await child.call("stop", {}, 30_000).catch(() => undefined);
         await child.waitExit();
       },

@@ -37,6 +37,7 @@ async function main(): Promise<number> {
   const abort = (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
+    harness.aborted = true;
     process.stderr.write(`\nbench: ${why}; stopping the servers and load workers\n`);
     void Promise.race([harness.close().then(killAllChildren), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(code));
   };
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     for (const name of opts.scenarios) {
+      if (harness.aborted) return new Promise<number>(() => undefined); // abort() exits the process
       process.stderr.write(`bench: ${name}${opts.quick ? " (quick)" : ""} ...\n`);
       const t0 = performance.now();
       let outcome: ScenarioOutcome;
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     await harness.close();
     return 2;
   }
+  if (harness.aborted) return new Promise<number>(() => undefined);
   await harness.close();
 
   const failed = results.filter((r) => r.failures.length > 0);

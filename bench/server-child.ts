@@ -8,6 +8,7 @@ import type { BareServer } from "./bare-server.ts";
 import type { RawInsertResult } from "./raw-inserts.ts";
 import { serveRpc } from "./rpc.ts";
 import type { ChatGroup, SeededAgent } from "./seed.ts";
+import type { SqlCount } from "./sql-counter.ts";
 
 const loadParley = async () => ({
   ...(await import("../server/app.ts")),
@@ -53,7 +54,8 @@ export interface AssignmentState {
 }
 
 export interface ServerMethods {
-  preload(p: { kind: ServerKind | "raw" }): Promise<void>;
+  /** `countSql`: count driver statements (--profile) */
+  preload(p: { kind: ServerKind | "raw"; countSql: boolean }): Promise<void>;
   start(p: StartParams): Promise<Started>;
   memory(p: Record<string, never>): Promise<MemorySample>;
   seedChats(p: { agents: number; perAgent: number }): Promise<ChatGroup[]>;
@@ -63,6 +65,7 @@ export interface ServerMethods {
   createSite(p: { name: string; origins: string[] }): Promise<string>;
   assignmentState(p: Record<string, never>): Promise<AssignmentState>;
   rawInserts(p: { databaseUrl: string; conversationId: string; durationMs: number; concurrency: number }): Promise<RawInsertResult>;
+  sqlCounts(p: Record<string, never>): Promise<{ total: number; top: SqlCount[] }>;
   stop(p: Record<string, never>): Promise<{ closeMs: number }>;
 }
 
@@ -87,7 +90,8 @@ async function collectGarbage(): Promise<void> {
 
 serveRpc<ServerMethods>(
   {
-    async preload({ kind }) {
+    async preload({ kind, countSql }) {
+      if (countSql) (await import("./sql-counter.ts")).installSqlCounter();
       if (kind === "parley") await loadParley();
       else if (kind === "bare") await loadBare();
       else await import("./raw-inserts.ts");
@@ -160,6 +164,10 @@ serveRpc<ServerMethods>(
     async rawInserts(p) {
       const { rawInserts } = await import("./raw-inserts.ts");
       return rawInserts(p.databaseUrl, p.conversationId, p.durationMs, p.concurrency);
+    },
+
+    async sqlCounts() {
+      return (await import("./sql-counter.ts")).sqlCounts();
     },
 
     async stop() {
