@@ -459,10 +459,11 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     },
 
     setOpen(next: boolean) {
+      const opening = next && !open;
       open = next;
       set({ notice: null });
       markRead();
-      if (next && !state.conversation) void refreshAvailability();
+      if (opening && !state.conversation) void refreshAvailability();
     },
 
     setPage(context: PageContext) {

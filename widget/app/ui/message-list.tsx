@@ -33,7 +33,8 @@ export function MessageList({ views, greeting, typingName }: { views: MessageVie
   return (
     <div class="sc">
       <p class="m them greet">{greeting}</p>
-      <ol class="log" role="log" aria-label={t("messages")} aria-relevant="additions">
+      <div role="log" aria-label={t("messages")} aria-relevant="additions">
+      <ol class="log">
         {views.map((m, i) => (
           <li key={m.key} class={"m " + (m.mine ? "me" : "them") + (m.state === "failed" ? " bad" : "")}>
             <span class="vh">{(m.mine ? t("you") : m.authorName || t("support")) + ": "}</span>
@@ -47,6 +48,7 @@ export function MessageList({ views, greeting, typingName }: { views: MessageVie
           </li>
         ))}
       </ol>
+      </div>
       {typingName !== null ? <p class="typ">{t("typing", { name: typingName })}</p> : null}
       <div ref={end} />
     </div>

@@ -1,0 +1,155 @@
+// Accessibility of the widget in real Chromium: an axe-core scan (WCAG 2.1 A/AA and best
+// practices) of the launcher and of the open chat in each of its states, with no serious or
+// critical violation; full keyboard use with visible focus; new messages in a live log; and no
+// animation when the visitor asks for reduced motion.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
+import type { Frame } from "playwright-core";
+import { launchBrowser, type Browser, type BrowserContext, type Page } from "../helpers/browser.ts";
+import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { emitAck, waitFor } from "../helpers/wait.ts";
+import { chatFrame, hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let browser: Browser;
+let server: TestServer | undefined;
+let host: HostPages | undefined;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await context?.close();
+  closeAllClients();
+  await host?.close();
+  await server?.close();
+  context = host = server = undefined;
+});
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Serious and critical axe violations in a document (the host page or the chat frame). */
+async function axeScan(target: Page | Frame): Promise<Violation[]> {
+  // evaluate() runs outside the page's CSP, which (rightly) forbids injected scripts.
+  await target.evaluate(AXE);
+  const found: Violation[] = await target.evaluate(async () => {
+    type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] };
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResult> } }).axe;
+    const result = await axe.run(document, { iframes: false, runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+async function setup(settings?: object) {
+  server = await startServer();
+  host = await startHostPages();
+  const site = await hostSite(server, host, settings);
+  host.set("/", hostHtml(server.url, site.key, { body: `<p><a href="#top">A link on the host page</a></p>` }));
+  return { server, host };
+}
+
+describe("widget accessibility", () => {
+  it("has no serious axe violations: launcher, conversation, ended chat, offline and pre-chat forms", async () => {
+    const { server, host } = await setup({ preChat: { enabled: true, fields: [{ key: "name", required: true }, { key: "email", type: "email" }] } });
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(host.url("/"));
+    await launcher(page).waitFor();
+    expect(await axeScan(page)).toEqual([]);
+
+    // Offline form (no agent online yet).
+    let frame = await openChat(page);
+    await frame.getByRole("button", { name: "Send message" }).click();
+    await frame.getByRole("alert").waitFor();
+    expect(await axeScan(frame)).toEqual([]);
+
+    // Pre-chat form, then the conversation with both sides, a link, typing and the queue line.
+    const agent = await onlineAgent(server, "ana@example.com");
+    await page.reload();
+    frame = await openChat(page);
+    await frame.getByRole("button", { name: "Start chat" }).waitFor();
+    expect(await axeScan(frame)).toEqual([]);
+    await frame.getByLabel("Name").fill("Vera");
+    await frame.getByLabel("How can we help?").fill("Hello");
+    const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
+    await frame.getByRole("button", { name: "Start chat" }).click();
+    const { id } = await assigned;
+    ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Hi Vera, see https://help.example/faq" }));
+    agent.socket.emit("typing", { conversationId: id, typing: true });
+    await frame.getByText("Ana is typing…").waitFor();
+    // The reply went into the live log that screen readers announce.
+    await frame.getByRole("log", { name: "Messages" }).getByText("Hi Vera, see").waitFor();
+    expect(await axeScan(frame)).toEqual([]);
+
+    // Ended, with the rating.
+    await frame.getByRole("button", { name: "End chat" }).click();
+    await frame.getByRole("button", { name: "5 out of 5" }).waitFor();
+    expect(await axeScan(frame)).toEqual([]);
+  });
+
+  it("works from the keyboard alone, with visible focus, and hands focus back on close", async () => {
+    const { server, host } = await setup();
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    const agent = await onlineAgent(server, "ana@example.com");
+    context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(host.url("/"));
+    await launcher(page).waitFor();
+
+    await page.keyboard.press("Tab"); // the host's link
+    await page.keyboard.press("Tab"); // the launcher
+    expect(await launcher(page).evaluate((el) => el.matches(":focus-visible") && getComputedStyle(el).outlineStyle)).toBe("solid");
+    await page.keyboard.press("Enter");
+    const frame = await chatFrame(page);
+    await frame.locator("textarea:focus").waitFor();
+    expect(await frame.locator("textarea").evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("solid");
+
+    const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
+    await page.keyboard.type("Typed without a mouse");
+    await page.keyboard.press("Enter");
+    expect((await assigned).preview).toBe("Typed without a mouse");
+    // Shift+Tab leaves the message box for the header's buttons, all reachable.
+    await page.keyboard.press("Shift+Tab");
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Minimize chat");
+
+    await page.keyboard.press("Escape");
+    await page.locator("parley-widget iframe.o").waitFor({ state: "detached" });
+    expect(await launcher(page).evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el)).toBe(true);
+    expect(await launcher(page).getAttribute("aria-expanded")).toBe("false");
+  });
+
+  it("respects prefers-reduced-motion", async () => {
+    const { host } = await setup();
+    context = await browser.newContext({ reducedMotion: "reduce" });
+    const page = await context.newPage();
+    await page.goto(host.url("/"));
+    await openChat(page);
+    expect(await page.locator("parley-widget iframe").evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0s");
+    const normal = await browser.newContext({ reducedMotion: "no-preference" });
+    try {
+      const other = await normal.newPage();
+      await other.goto(host.url("/"));
+      await openChat(other);
+      expect(await other.locator("parley-widget iframe").evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0.2s");
+    } finally {
+      await normal.close();
+    }
+  });
+});
