@@ -127,7 +127,7 @@ async function download(url: string, format: "csv" | "ndjson" | "csv-parse"): Pr
   return { messages, conversations, ms: performance.now() - started };
 }
 
-it("exports 200,000 messages with bounded server memory, every row accounted for", { timeout: 120_000 }, async () => {
+it("exports 200,000 messages with bounded server memory, every row accounted for", { timeout: 180_000 }, async () => {
   database = await tempDatabase("sqlite");
   const seeded = performance.now();
   await seed(database.url);
