@@ -43,6 +43,7 @@ export function demoPage(input: { siteKey: string; snippet: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Parley demo</title>
+<link rel="icon" href="data:,">
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1b1b1f}
 pre{background:#f3f3f6;padding:1rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;border-radius:6px}

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Db } from "../db/client.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
-import { normalizeOrigin } from "../auth/origins.ts";
+import { normalizeOrigin, requestOrigin } from "../auth/origins.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { DomainError } from "../errors.ts";
 import type { WidgetBootDto } from "../protocol.ts";
@@ -68,7 +68,8 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
       res.setHeader("Cache-Control", "no-store");
       res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
       if (!allow(req)) throw new DomainError("rate_limited", "Too many requests; slow down");
-      const found = await siteForOrigin(db, parseKey(req), req.headers.origin, req.headers.host);
+      // Parley's own pages (/demo, the iframe) ask same-origin, without an Origin header.
+      const found = await siteForOrigin(db, parseKey(req), requestOrigin(req.headers.origin, req.headers.referer), req.headers.host);
       if (!found.ok) {
         log.info({ origin: req.headers.origin, code: found.config.code }, "widget refused for this page");
         res.json(found.config);
@@ -128,6 +129,7 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
       const demo = await db.site.findFirst({ where: { name: DEMO_SITE_NAME }, orderBy: { createdAt: "asc" } });
       if (!demo) return sendError(res, "not_found", "There is no Demo site in this database");
       res.setHeader("Content-Security-Policy", DEMO_CSP);
+      res.setHeader("Referrer-Policy", "same-origin");
       sendHtml(req, res, 200, demoPage({ siteKey: demo.key, snippet: embedSnippet(config.publicUrl, demo.key) }));
     }),
   );

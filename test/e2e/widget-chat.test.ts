@@ -209,6 +209,23 @@ describe("widget conversation", () => {
     expect((await again).id).not.toBe(id);
   });
 
+  it("the /demo page works out of the box", async () => {
+    server = await startServer();
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    const agent = await onlineAgent(server, "ana@example.com");
+    context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/demo`);
+    const frame = await openChat(page);
+    const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
+    await frame.locator("textarea").fill("Trying the demo");
+    await frame.locator("textarea").press("Enter");
+    expect((await assigned).siteName).toBe("Demo");
+    expect([errors.errors, errors.warnings]).toEqual([[], []]);
+  });
+
   it("two tabs of one visitor show the same conversation", async () => {
     const { server, host, page } = await setup();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });

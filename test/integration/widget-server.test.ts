@@ -151,8 +151,11 @@ describe.each(dbKinds())("widget server on %s", (db) => {
     expect((await config(site.key)).body).toMatchObject({ enabled: false, code: "forbidden" });
     const bad = await config("bad%20key", SHOP);
     expect(bad.status).toBe(400);
-    // Parley's own pages (the iframe, /demo) may read any site's config.
+    // Parley's own pages (the iframe, /demo) may read any site's config; their same-origin
+    // requests carry no Origin header, only a Referer.
     expect((await config(site.key, server.url)).body).toMatchObject({ enabled: true });
+    const ownPage = await fetch(`${server.url}/api/v1/widget/config/${site.key}`, { headers: { referer: `${server.url}/demo` } });
+    expect(await ownPage.json()).toMatchObject({ enabled: true });
   });
 
   it("the iframe page: framed only by the site's origins, boot data inert, visitors accepted from it", async () => {
