@@ -22,6 +22,8 @@ import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
 import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
 import { startRetention } from "./transcripts/retention.ts";
+import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
+import { webhookSettings } from "./webhooks/settings.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -85,6 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     extraRoutes: options.extraRoutes?.({ database, config, log }),
     // Called only after startup, when the /agent namespace below exists.
     adminHooks: { disconnectAgent: (agentId) => void agents.in(rooms.agent(agentId)).disconnectSockets(true) },
+    live: () => ({ notifier, messages, kickWebhooks: () => webhooks.kick() }),
   });
   const httpServer = createServer(expressApp);
   const publicOrigin = normalizeOrigin(config.publicUrl);
@@ -115,6 +118,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
+  const webhooks = new WebhookDispatcher(db, webhookSettings(config.webhooks), log);
+  webhooks.start();
   let closed = false;
   return {
     config,
@@ -149,6 +154,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await notifier.routing.close();
       await notifier.idle();
       await retention.stop();
+      await webhooks.stop();
       await database.close();
     },
   };

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseAllowHosts, type WebhookSettings } from "./webhooks/settings.ts";
 
 export interface Config {
   port: number;
@@ -25,6 +26,8 @@ export interface Config {
   ratePerSecond: number;
   /** how long clients may be disconnected and still get missed packets from Socket.IO's own recovery */
   recoveryWindowMs: number;
+  /** webhook delivery (server/webhooks/settings.ts); omitted fields take the defaults */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export const DEFAULT_DATABASE_URL = "file:./data/parley.db";
@@ -69,5 +72,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     rateBurst: 40,
     ratePerSecond: 10,
     recoveryWindowMs: 2 * 60_000,
+    webhooks: { allowHosts: parseAllowHosts(env.PARLEY_WEBHOOK_ALLOW_HOSTS) },
   };
 }

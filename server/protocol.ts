@@ -505,3 +505,103 @@ export interface VisitorClientToServer {
   /** reopens my closed conversation: to the agent I had if they can take it now, else the queue */
   "conversation:reopen": (input: { conversationId: string }, ack: AckFn<ConversationDto>) => void;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks and the REST API (issue 12). Admin session or API token; the document of record is
+// GET /api/v1/openapi.json.
+// ---------------------------------------------------------------------------------------------
+
+export type WebhookEventType =
+  | "conversation.created"
+  | "conversation.assigned"
+  | "conversation.transferred"
+  | "conversation.closed"
+  | "conversation.rated"
+  | "message.created"
+  | "visitor.identified";
+
+/** the JSON body of every delivery; `id` is stable across retries (de-duplicate on it) */
+export interface WebhookEnvelope<T extends WebhookEventType = WebhookEventType> {
+  id: string;
+  type: T;
+  /** when the change happened (ISO) */
+  timestamp: string;
+  payload: WebhookPayloads[T];
+}
+
+/** a message as webhooks carry it: the conversation it belongs to travels with it */
+export interface WebhookMessageDto extends MessageDto {
+  siteId: string;
+  visitorId: string;
+}
+
+export interface WebhookPayloads {
+  "conversation.created": { conversation: ConversationDto };
+  "conversation.assigned": { conversation: ConversationDto; agent: AgentRef; via: "auto" | "manual" | "reopen" };
+  /** `to` null: sent back to the queue */
+  "conversation.transferred": { conversation: ConversationDto; from: AgentRef; to: AgentRef | null };
+  "conversation.closed": { conversation: ConversationDto };
+  "conversation.rated": { conversation: ConversationDto; rating: number };
+  "message.created": { message: WebhookMessageDto };
+  /** `userId`: the site's own user id, set only when it was signed (verified) */
+  "visitor.identified": { visitor: VisitorDto; userId: string | null; verified: boolean };
+}
+
+export interface WebhookEndpointDto {
+  id: string;
+  url: string;
+  description: string;
+  events: WebhookEventType[];
+  includeNotes: boolean;
+  enabled: boolean;
+  /** set when a delivery ran out of retries (about a day); cleared by the next success */
+  failingSince: string | null;
+  /** last four characters of the signing secret */
+  secretHint: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreatedWebhookEndpointDto extends WebhookEndpointDto {
+  /** the signing secret: shown once (on creation and rotation) */
+  secret: string;
+}
+
+export type WebhookDeliveryState = "pending" | "delivered" | "failed";
+
+export interface WebhookAttemptDto {
+  startedAt: string;
+  durationMs: number;
+  /** null when no HTTP response came (refused by the address guard, DNS, timeout, connection) */
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface WebhookDeliveryDto {
+  id: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  state: WebhookDeliveryState;
+  /** attempts in the current round */
+  attempts: number;
+  /** pending only: when the next attempt is due */
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  /** newest first, at most 10 */
+  recentAttempts: WebhookAttemptDto[];
+}
+
+export interface PageDto<T> {
+  data: T[];
+  /** pass as `cursor` for the next page; null on the last one */
+  nextCursor: string | null;
+}
+
+/** a conversation in the REST API, with its visitor */
+export interface ApiConversationDto extends ConversationDto {
+  visitor: VisitorDto;
+}

@@ -3,7 +3,8 @@ import type { Db } from "../db/client.ts";
 import type { MessageDto } from "../protocol.ts";
 import { toMessageDto, type MessageRow } from "./dto.ts";
 
-async function authorNames(db: Db, rows: readonly MessageRow[]): Promise<Map<string, string | null>> {
+/** Display names of the rows' authors; also used inside transactions (webhook outbox). */
+export async function authorNames(db: Pick<Db, "agent" | "visitor">, rows: readonly MessageRow[]): Promise<Map<string, string | null>> {
   const ids = (kind: string) => [...new Set(rows.filter((r) => r.authorKind === kind && r.authorId).map((r) => r.authorId as string))];
   const agentIds = ids("agent");
   const visitorIds = ids("visitor");

@@ -15,6 +15,7 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 import type { AuthorKind, MessageDto } from "../protocol.ts";
+import { recordMessages } from "../webhooks/outbox.ts";
 import type { MessageRow } from "./dto.ts";
 import { toMessageDtos } from "./message-dtos.ts";
 
@@ -38,6 +39,8 @@ export type Outcome = { ok: true; row: MessageRow; created: boolean } | { ok: fa
 const MAX_BATCH = 256;
 
 interface ConvState {
+  siteId: string;
+  visitorId: string;
   lastSeq: number;
   status: string;
   firstResponseAt: Date | null;
@@ -52,7 +55,7 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
     await tx.$executeRaw`UPDATE "Conversation" SET "lastSeq" = "lastSeq" WHERE "id" IN (${Prisma.join(convIds)})`;
     const convRows = await tx.conversation.findMany({
       where: { id: { in: convIds } },
-      select: { id: true, lastSeq: true, status: true, firstResponseAt: true },
+      select: { id: true, siteId: true, visitorId: true, lastSeq: true, status: true, firstResponseAt: true },
     });
     const convs = new Map<string, ConvState>(convRows.map((c) => [c.id, { ...c }]));
     const stored = await tx.message.findMany({
@@ -94,6 +97,8 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
     if (fresh.length === 0) return outcomes;
 
     await tx.message.createMany({ data: fresh });
+    // Same transaction: a message.created event exists exactly when its message does.
+    await recordMessages(tx, fresh, convs);
     const touched = [...new Set(fresh.map((r) => r.conversationId))];
     const cases = Prisma.join(
       touched.map((id) => Prisma.sql`WHEN ${id} THEN CAST(${(convs.get(id) as ConvState).lastSeq} AS INTEGER)`),

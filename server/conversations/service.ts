@@ -7,6 +7,8 @@ import { DomainError } from "../errors.ts";
 import { logClose } from "../routing/events.ts";
 import { withRetry } from "../routing/retry.ts";
 import type { MessageDto } from "../protocol.ts";
+import { recordEvent } from "../webhooks/outbox.ts";
+import { toConversationDto } from "./dto.ts";
 import { toMessageDtos } from "./message-dtos.ts";
 import { toResults, writeWithRetry, type PostInput, type PostResult } from "./message-writer.ts";
 
@@ -58,9 +60,13 @@ export async function openConversation(db: Db, input: { siteId: string; visitorI
   const existing = await openConversationOf(db, input.visitorId);
   if (existing) return { conversation: existing, created: false };
   try {
-    const conversation = await db.conversation.create({
-      data: { siteId: input.siteId, visitorId: input.visitorId, openKey: input.openKey },
-      include: withAssignee,
+    const conversation = await db.$transaction(async (tx) => {
+      const row = await tx.conversation.create({
+        data: { siteId: input.siteId, visitorId: input.visitorId, openKey: input.openKey },
+        include: withAssignee,
+      });
+      await recordEvent(tx, "conversation.created", { conversation: toConversationDto(row) }, row.createdAt);
+      return row;
     });
     return { conversation, created: true };
   } catch (err) {
@@ -97,10 +103,15 @@ export async function closeConversation(db: Db, id: string) {
     }
     await logClose(tx, conv);
     const conversation = await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee });
+    await recordEvent(tx, "conversation.closed", { conversation: toConversationDto(conversation) });
     return { conversation, closed: true, freedAgentId: conv.status === "assigned" ? conv.assigneeId : null };
   }));
 }
 
 export async function rateConversation(db: Db, id: string, rating: number) {
-  return db.conversation.update({ where: { id }, data: { rating }, include: withAssignee });
+  return db.$transaction(async (tx) => {
+    const conversation = await tx.conversation.update({ where: { id }, data: { rating }, include: withAssignee });
+    await recordEvent(tx, "conversation.rated", { conversation: toConversationDto(conversation), rating });
+    return conversation;
+  });
 }

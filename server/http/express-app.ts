@@ -6,6 +6,11 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { adminRoutes, type AdminHooks } from "./admin-routes.ts";
+import { ApiAccess } from "./api-access.ts";
+import { openApiDocument } from "./openapi.ts";
+import { restRoutes, type LiveDeps } from "./rest-routes.ts";
+import { webhookRoutes } from "./webhook-routes.ts";
+import { webhookSettings } from "../webhooks/settings.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { csrfGuard } from "./csrf.ts";
@@ -25,6 +30,8 @@ export interface HttpDeps {
   adminHooks?: AdminHooks;
   /** extra routers mounted by other rooms (widget, console, exports ...) before the 404 */
   extraRoutes?: express.Router[];
+  /** the REST API's handles on the running app (notifier, message writer, webhook dispatcher) */
+  live: () => LiveDeps & { kickWebhooks(): void };
 }
 
 export const JSON_BODY_LIMIT = "64kb";
@@ -42,6 +49,9 @@ export function createExpressApp(deps: HttpDeps): Express {
   api.use(authRoutes(deps.db, deps.config, deps.log));
   api.use(transcriptRoutes(deps.db, deps.log));
   api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
+  const access = new ApiAccess(deps.db);
+  api.get("/openapi.json", (_req, res) => void res.json(openApiDocument()));
+  api.use(restRoutes(deps.db, deps.log, access, deps.live), webhookRoutes(deps.db, deps.log, access, webhookSettings(deps.config.webhooks), () => deps.live().kickWebhooks()));
   app.use("/api/v1", api);
   app.use(widgetRoutes(deps.db, deps.config, deps.log));
   for (const r of deps.extraRoutes ?? []) app.use(r);

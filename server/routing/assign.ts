@@ -5,6 +5,7 @@
 // and no conversation gets two agents and no agent goes over capacity. Decisions are made on a
 // snapshot; the conditions in the updates are what make them safe.
 import type { Db } from "../db/client.ts";
+import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
 import { logEvent, openCountOf } from "./events.ts";
 import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
 import { withRetry } from "./retry.ts";
@@ -53,6 +54,7 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
         if (claimed.count === 0) throw new Abort("taken");
         if (!(await reserveSlot(tx, agent, site, now))) throw new Abort("agent_unavailable");
         await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount: await openCountOf(tx, agent.id), detail: input.via });
+        await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conversationId), agent: await agentRef(tx, agent.id), via: input.via });
         return "assigned" as const;
       }),
     );

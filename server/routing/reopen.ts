@@ -3,6 +3,7 @@
 import type { Db } from "../db/client.ts";
 import { DomainError } from "../errors.ts";
 import type { Assignment } from "./assign.ts";
+import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
 import { logEvent, openCountOf } from "./events.ts";
 import { isEligible } from "./policy.ts";
 import { withRetry } from "./retry.ts";
@@ -45,6 +46,7 @@ export async function reopenConversation(db: Db, conversationId: string, by: Reo
         if (await reserveSlot(tx, agent, site, now)) {
           await tx.conversation.update({ where: { id: conv.id }, data: { status: "assigned", assigneeId: agent.id, assignedAt: now } });
           await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: agent.id, openCount: await openCountOf(tx, agent.id), detail: "reopen" });
+          await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conv.id), agent: await agentRef(tx, agent.id), via: "reopen" });
           return agent.id;
         }
         if ("agentId" in by) throw new DomainError("not_eligible", "Go online, with a free slot, to reopen a conversation");

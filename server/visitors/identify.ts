@@ -6,7 +6,9 @@ import type { Db } from "../db/client.ts";
 import { hmacHex, safeEqualHex } from "../auth/tokens.ts";
 import { DomainError } from "../errors.ts";
 import type { IdentifyInput } from "../protocol.ts";
-import { updateVisitor } from "./service.ts";
+import { parseJsonObject } from "../json-text.ts";
+import { recordEvent } from "../webhooks/outbox.ts";
+import { toVisitorDto, updateVisitor, type VisitorRow } from "./service.ts";
 
 export const UNVERIFIED_ID_ATTRIBUTE = "unverifiedUserId";
 
@@ -29,17 +31,29 @@ export async function identifyVisitor(db: Db, visitorId: string, site: IdentifyS
   } else if (site.requireIdentity) {
     throw new DomainError("forbidden", "This site requires a signed identify: pass hash = HMAC-SHA256(id, identity secret)");
   }
-  if (verified) {
-    // A verified visitor stays who they are: switching users on one browser needs Parley('reset').
-    const claimed = await db.visitor.updateMany({
-      where: { id: visitorId, OR: [{ externalId: null }, { externalId: input.id }] },
-      data: { externalId: input.id },
+  return db.$transaction(async (tx) => {
+    const before = await tx.visitor.findUniqueOrThrow({ where: { id: visitorId } });
+    if (verified) {
+      // A verified visitor stays who they are: switching users on one browser needs Parley('reset').
+      const claimed = await tx.visitor.updateMany({
+        where: { id: visitorId, OR: [{ externalId: null }, { externalId: input.id }] },
+        data: { externalId: input.id },
+      });
+      if (claimed.count === 0) throw new DomainError("conflict", "This visitor is identified as another user; call Parley('reset') first");
+    }
+    const after = await updateVisitor(tx, visitorId, {
+      name: input.name,
+      email: input.email,
+      attributes: verified ? undefined : { [UNVERIFIED_ID_ATTRIBUTE]: input.id },
     });
-    if (claimed.count === 0) throw new DomainError("conflict", "This visitor is identified as another user; call Parley('reset') first");
-  }
-  return updateVisitor(db, visitorId, {
-    name: input.name,
-    email: input.email,
-    attributes: verified ? undefined : { [UNVERIFIED_ID_ATTRIBUTE]: input.id },
+    // Host pages identify on every page load: only a change is an event.
+    if (identityOf(before) !== identityOf(after)) {
+      await recordEvent(tx, "visitor.identified", { visitor: toVisitorDto(after), userId: after.externalId, verified });
+    }
+    return after;
   });
+}
+
+function identityOf(v: VisitorRow): string {
+  return JSON.stringify([v.externalId, v.name, v.email, parseJsonObject(v.attributes)[UNVERIFIED_ID_ATTRIBUTE] ?? null]);
 }

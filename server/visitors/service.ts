@@ -41,7 +41,7 @@ export async function visitorByToken(db: Db, siteId: string, token: string) {
 }
 
 export async function updateVisitor(
-  db: Db,
+  db: Pick<Db, "visitor">,
   visitorId: string,
   input: { name?: string; email?: string; attributes?: Record<string, Scalar> },
 ) {

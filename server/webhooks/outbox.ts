@@ -1,0 +1,44 @@
+// The webhook outbox: domain functions call these inside the transaction that makes the change,
+// so an event is stored exactly when its change commits (no window where one exists without the
+// other). Delivery is the dispatcher's business (dispatcher.ts); nothing here touches the network.
+import { randomUUID } from "node:crypto";
+import type { Tx } from "../db/client.ts";
+import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
+import { authorNames } from "../conversations/message-dtos.ts";
+import type { AgentRef, ConversationDto, WebhookEventType, WebhookMessageDto, WebhookPayloads } from "../protocol.ts";
+
+export function newEventId(): string {
+  return `evt_${randomUUID().replaceAll("-", "")}`;
+}
+
+export async function recordEvent<T extends WebhookEventType>(tx: Tx, type: T, payload: WebhookPayloads[T], at = new Date()): Promise<void> {
+  await tx.webhookEvent.create({ data: { id: newEventId(), type, payload: JSON.stringify(payload), createdAt: at } });
+}
+
+/** The conversation as it stands inside the transaction (after the change). */
+export async function conversationNow(tx: Tx, conversationId: string): Promise<ConversationDto> {
+  const row = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { assignee: { select: { id: true, name: true } } } });
+  return toConversationDto(row);
+}
+
+export async function agentRef(tx: Tx, agentId: string): Promise<AgentRef> {
+  const a = await tx.agent.findUnique({ where: { id: agentId }, select: { id: true, name: true } });
+  return a ?? { id: agentId, name: "" };
+}
+
+/** One `message.created` per stored message, written with the batch that stored them. */
+export async function recordMessages(tx: Tx, rows: readonly MessageRow[], convs: ReadonlyMap<string, { siteId: string; visitorId: string }>): Promise<void> {
+  if (rows.length === 0) return;
+  const names = await authorNames(tx, rows);
+  const data = rows.map((r) => {
+    const conv = convs.get(r.conversationId);
+    const message: WebhookMessageDto = {
+      ...toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null),
+      siteId: conv?.siteId ?? "",
+      visitorId: conv?.visitorId ?? "",
+    };
+    const payload: WebhookPayloads["message.created"] = { message };
+    return { id: newEventId(), type: "message.created", payload: JSON.stringify(payload), createdAt: r.createdAt };
+  });
+  await tx.webhookEvent.createMany({ data });
+}
