@@ -80,9 +80,12 @@ describe("widget JavaScript API", () => {
 
     await parley(page, "close");
     await sawEvent(page, "close");
+    // The bridge listens to the chat iframe only: a message the host page posts itself is ignored.
+    await page.evaluate(() => window.postMessage({ parley: 1, t: "unread", n: 7 }, "*"));
     expect(await launcher(page).getAttribute("aria-expanded")).toBe("false");
     ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: summary.id, clientId: "a1", body: "Welcome back, Uma" }));
     await sawEvent(page, "unread:1");
+    expect((await events(page)).filter((e) => e.startsWith("unread:"))).toEqual(["unread:0", "unread:1"]);
     await sawEvent(page, "message:agent:Welcome back, Uma");
     await page.locator("parley-widget .b").getByText("1").waitFor();
     await parley(page, "toggle");
@@ -108,6 +111,31 @@ describe("widget JavaScript API", () => {
       [null, null],
     ]);
     expect(seen.errors).toEqual([]);
+  });
+
+  it("flashes the page title on a new reply while closed, when the site turns it on", async () => {
+    server = await startServer();
+    host = await startHostPages();
+    const site = await hostSite(server, host, { titleFlash: true });
+    host.set("/", hostHtml(server.url, site.key, { head: `<script>${RECORDER}</script>` }));
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    const agent = await onlineAgent(server, "ana@example.com");
+    context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await page.goto(host.url("/"));
+    await sawEvent(page, "ready");
+    await parley(page, "open");
+    const frame = await chatFrame(page);
+    const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
+    await frame.locator("textarea").fill("Hello");
+    await frame.locator("textarea").press("Enter");
+    const { id } = await assigned;
+    await parley(page, "close");
+    ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Reply" }));
+    await page.waitForFunction(() => document.title === "(1) New message");
+    await parley(page, "open");
+    await page.waitForFunction(() => document.title === "Shop");
   });
 
   it("applies the site's theme, and warns when the site refuses an unsigned identify", async () => {

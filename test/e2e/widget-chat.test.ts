@@ -78,6 +78,11 @@ describe("widget conversation", () => {
     await frame.locator(".me .st").getByText("Delivered").waitFor();
     ok(await emitAck(agent.socket, "conversation:read", { conversationId: summary.id, seq: 1 }));
     await frame.locator(".me .st").getByText("Read").waitFor();
+    // Whatever anyone types is text, never markup.
+    const markup = `<img src=x onerror="document.title='owned'"><b>bold</b> javascript:alert(1)`;
+    ok(await emitAck(agent.socket, "message:send", { conversationId: summary.id, clientId: "a-html", body: markup }));
+    await frame.getByText(markup).waitFor();
+    expect(await frame.locator(".bd img, .bd b, .bd a[href^='javascript']").count()).toBe(0);
 
     // Reload: same visitor, same conversation; a reply while the panel is closed raises the badge.
     await page.reload();
@@ -95,6 +100,7 @@ describe("widget conversation", () => {
     expect((await server.app.database.prisma.message.findMany({ orderBy: { seq: "asc" } })).map((m) => m.body)).toEqual([
       "Hello, my order is late",
       "Sorry! Tracking: https://track.example/42",
+      markup,
       "It ships today",
     ]);
     expect(errors.errors).toEqual([]);
