@@ -38,6 +38,8 @@ export interface ChatRunResult {
   received: number;
   duplicates: number;
   lost: number;
+  /** earlier runs' messages that arrived during this one (they were counted lost in theirs) */
+  late: number;
   /** sends skipped because too many were in flight (the server could not keep up) */
   skipped: number;
   windowSeconds: number;
@@ -50,10 +52,15 @@ export interface ChatRunResult {
   /** this worker's CPU during the window, % of one core: near 100 means the load generator saturated */
   cpuPercent: number;
   loopDelayP99Ms: number;
+  anomalies: string[];
 }
 
 interface Pending {
+  conversationId: string;
+  body: string;
   sentAt: number;
+  /** ids the server gave this clientId (ack, deliveries): more than one means stored twice */
+  ids: string[];
   record: boolean;
   acked: boolean;
   failed: boolean;
@@ -70,7 +77,11 @@ export class ChatDriver {
   private visitors: { socket: Socket; conversationId: string }[] = [];
   private pending = new Map<string, Pending>();
   private run: RunState | null = null;
-  private unexpected = 0;
+  /** finished runs' messages, so a delivery that comes after its run is told apart from a double */
+  private previous = new Map<string, Pending>();
+  /** deliveries between runs that belong to no run (counted into the next run's books) */
+  private lateBetweenRuns = 0;
+  private straysBetweenRuns = 0;
 
   async setup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }> {
     // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
@@ -105,9 +116,13 @@ export class ChatDriver {
   async runLoad(p: ChatRunParams): Promise<ChatRunResult> {
     if (this.run) throw new Error("a run is already going");
     if (this.visitors.length === 0) throw new Error("no visitors: call chatSetup first");
+    for (const [k, v] of this.pending) this.previous.set(k, v);
     this.pending.clear();
-    this.unexpected = 0;
     const state = new RunState(p);
+    state.late = this.lateBetweenRuns;
+    state.strays = this.straysBetweenRuns;
+    this.lateBetweenRuns = 0;
+    this.straysBetweenRuns = 0;
     this.run = state;
     const loop = monitorEventLoopDelay({ resolution: 5 });
     let cpuAtWindow = process.cpuUsage();
@@ -153,15 +168,18 @@ export class ChatDriver {
       this.run = null;
     }
     let received = 0;
-    let duplicates = this.unexpected;
+    let duplicates = state.strays;
     let lost = 0;
     let acked = 0;
     let windowAcked = 0;
-    for (const m of this.pending.values()) {
+    for (const [clientId, m] of this.pending) {
       if (m.acked) acked++;
       if (m.acked && m.sentAt >= state.windowStart && m.sentAt < state.windowEnd) windowAcked++;
       if (m.received) received++;
-      else if (!m.failed) lost++;
+      else if (!m.failed) {
+        lost++;
+        state.anomaly(`${clientId} (conversation ${m.conversationId}) ${m.acked ? `acked as ${m.ids.join(", ")}` : "never acked"}, never delivered`);
+      }
     }
     duplicates += state.duplicates;
     return {
@@ -171,6 +189,7 @@ export class ChatDriver {
       received,
       duplicates,
       lost,
+      late: state.late,
       skipped: state.skipped,
       windowSeconds: p.durationMs / 1000,
       windowAcked,
@@ -180,6 +199,7 @@ export class ChatDriver {
       settled: state.settled,
       cpuPercent: state.cpuWall > 0 ? ((state.cpu.user + state.cpu.system) / 1000 / state.cpuWall) * 100 : 0,
       loopDelayP99Ms: windowStartedAt ? loop.percentile(99) / 1e6 : 0,
+      anomalies: state.anomalies,
     };
   }
 
@@ -187,7 +207,7 @@ export class ChatDriver {
     const state = this.run;
     if (!state) return;
     const now = performance.now();
-    const m: Pending = { sentAt: now, record: now >= state.windowStart && now < state.windowEnd, acked: false, failed: false, received: false, finished: false };
+    const m: Pending = { conversationId, body, ids: [], sentAt: now, record: now >= state.windowStart && now < state.windowEnd, acked: false, failed: false, received: false, finished: false };
     this.pending.set(clientId, m);
     state.inFlight++;
     socket.timeout(ACK_TIMEOUT_MS).emit("message:send", { conversationId, clientId, body }, (err: Error | null, ack: Ack<MessageDto>) => {
@@ -198,36 +218,62 @@ export class ChatDriver {
       } else {
         m.acked = true;
         if (m.record) state.ack.push(performance.now() - m.sentAt);
+        if (ack.data.clientId !== clientId || ack.data.conversationId !== conversationId) state.anomaly(`ack for ${clientId} carried message ${ack.data.id} (${ack.data.clientId})`);
+        if (!m.ids.includes(ack.data.id)) m.ids.push(ack.data.id);
       }
       state.settle(m);
     });
   }
 
-  private receive(m: MessageDto, into: "v2a" | "a2v"): boolean {
+  /**
+   * Books a delivery; returns the message when it is this run's and seen for the first time.
+   * The caller settles it, after sending any reply, so the run cannot look finished in between.
+   */
+  private receive(m: MessageDto, into: "v2a" | "a2v"): Pending | null {
     const state = this.run;
     const p = this.pending.get(m.clientId);
     if (!p || !state) {
-      this.unexpected++;
-      return false;
+      const old = this.previous.get(m.clientId) ?? p;
+      if (old && !old.received) {
+        // Sent in an earlier run and counted lost there: it came after all, too late.
+        old.received = true;
+        if (state) state.late++;
+        else this.lateBetweenRuns++;
+        state?.anomaly(`${m.clientId} (message ${m.id}) delivered late, ${((performance.now() - old.sentAt) / 1000).toFixed(1)} s after it was sent`);
+      } else if (state) {
+        state.strays++;
+        state.anomaly(`${m.clientId} (message ${m.id}, conversation ${m.conversationId}) reached ${into === "v2a" ? "an agent" : "a visitor"} ${old ? "again" : "of a load worker that never sent it"}`);
+      } else this.straysBetweenRuns++;
+      return null;
+    }
+    if (m.conversationId !== p.conversationId || m.body !== p.body) {
+      // Someone else's message under this clientId: counts as lost for the real one.
+      state.anomaly(`${m.clientId} arrived as message ${m.id} of conversation ${m.conversationId}, sent to ${p.conversationId}`);
+      return null;
     }
     if (p.received) {
       state.duplicates++;
-      return false;
+      state.anomaly(`${m.clientId} delivered again as message ${m.id} seq ${m.seq} (ids so far: ${p.ids.join(", ")})`);
+      return null;
     }
     p.received = true;
+    if (!p.ids.includes(m.id)) p.ids.push(m.id);
     if (p.record) state[into].push(performance.now() - p.sentAt);
-    state.settle(p);
-    return true;
+    return p;
   }
 
   private onAgentMessage(socket: Socket, m: MessageDto): void {
     if (m.authorKind !== "visitor") return; // the agent's own reply echoed back
-    if (this.receive(m, "v2a")) this.send(socket, m.conversationId, `r${m.clientId}`, REPLY);
+    const p = this.receive(m, "v2a");
+    if (!p) return;
+    this.send(socket, m.conversationId, `r${m.clientId}`, REPLY);
+    this.run?.settle(p);
   }
 
   private onVisitorMessage(m: MessageDto): void {
     if (m.authorKind !== "agent") return; // the visitor's own message echoed back
-    this.receive(m, "a2v");
+    const p = this.receive(m, "a2v");
+    if (p) this.run?.settle(p);
   }
 
   closeAll(): number {
@@ -251,12 +297,22 @@ class RunState {
   cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   cpuWall = 0;
   ackErrors: Record<string, number> = {};
+  /** deliveries of earlier runs' messages (already counted lost there) */
+  late = 0;
+  /** deliveries of messages this worker never sent, or of finished ones again: doubles */
+  strays = 0;
+  /** the first few oddities, word for word, for a bug report */
+  anomalies: string[] = [];
   v2a = new Samples();
   a2v = new Samples();
   ack = new Samples();
   private onIdle: (() => void) | null = null;
 
   constructor(readonly params: ChatRunParams) {}
+
+  anomaly(text: string): void {
+    if (this.anomalies.length < 10) this.anomalies.push(text);
+  }
 
   /** A message is finished once refused, or once both acknowledged and delivered. */
   settle(m: Pending): void {

@@ -31,10 +31,14 @@ export interface PhaseResult {
   delivery: Delivery;
   ackErrors: Record<string, number>;
   skipped: number;
+  /** messages of an earlier phase delivered during this one, after their own phase gave up on them */
+  late: number;
   settled: boolean;
   /** the load workers' CPU (% of one core each) and event-loop delay p99 during the window */
   generatorCpu: number[];
   generatorLoopP99Ms: number[];
+  /** the workers' first oddities (lost, doubled, misdelivered), word for word */
+  anomalies: string[];
 }
 
 export interface ChatServers {
@@ -122,9 +126,11 @@ export async function runPhase(h: Harness, spec: PhaseSpec): Promise<PhaseResult
     delivery: { sent: sum((r) => r.sent), received: sum((r) => r.received), duplicates: sum((r) => r.duplicates), lost: sum((r) => r.lost), errors: sum((r) => Object.values(r.ackErrors).reduce((a, b) => a + b, 0)) },
     ackErrors,
     skipped: sum((r) => r.skipped),
+    late: sum((r) => r.late),
     settled: parts.every((p) => p.settled),
     generatorCpu: parts.map((p) => Math.round(p.cpuPercent)),
     generatorLoopP99Ms: parts.map((p) => Math.round(p.loopDelayP99Ms * 10) / 10),
+    anomalies: parts.flatMap((p) => p.anomalies),
   };
 }
 
@@ -133,6 +139,7 @@ export function deliveryFailures(who: string, r: PhaseResult, opts: { errorsFail
   const out: string[] = [];
   if (r.delivery.lost) out.push(`${who} ${r.label}: ${r.delivery.lost} messages lost`);
   if (r.delivery.duplicates) out.push(`${who} ${r.label}: ${r.delivery.duplicates} messages delivered twice`);
+  if (r.late) out.push(`${who} ${r.label}: ${r.late} messages of the previous phase delivered late`);
   if (r.delivery.errors && opts.errorsFail) out.push(`${who} ${r.label}: ${r.delivery.errors} sends refused (${JSON.stringify(r.ackErrors)})`);
   return out;
 }
