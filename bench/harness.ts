@@ -159,6 +159,25 @@ export class Harness {
     }
   }
 
+  /** Connects `n` new visitors to `server`, spread over the workers, and merges their books. */
+  async connectVisitors(server: RunningServer, n: number, reconnection: boolean): Promise<{ connected: number; sessions: number; duplicates: number; errors: Record<string, number> }> {
+    const workers = await this.workers();
+    const shares = this.share(n);
+    const results = await Promise.all(
+      workers.map((w, i) =>
+        w.call(
+          "connectVisitors",
+          { url: server.url, siteKey: server.siteKey, origin: server.url, count: shares[i], transports: ["websocket"], concurrency: 50, reconnection, timeoutMs: 30_000 },
+          600_000,
+        ),
+      ),
+    );
+    const errors: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+    const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((s, r) => s + f(r), 0);
+    return { connected: sum((r) => r.connected), sessions: sum((r) => r.sessions), duplicates: sum((r) => r.duplicates), errors };
+  }
+
   /** Disconnects every worker socket (between phases and after a scenario, even a failed one). */
   async closeSockets(): Promise<void> {
     await Promise.all(this.workerList.map((w) => w.call("closeAll", {}, 30_000).catch(() => 0)));

@@ -17,29 +17,14 @@ interface IdleMeasure {
 }
 
 async function measure(h: Harness, kind: ServerKind, n: number): Promise<IdleMeasure> {
-  const workers = await h.workers();
   const db = kind === "parley" ? await h.database() : null;
   const server = await h.startServer("idle", kind, db);
   try {
     const before = await server.child.call("memory", {});
     const t0 = performance.now();
-    const shares = h.share(n);
-    const results = await Promise.all(
-      workers.map((w, i) =>
-        w.call(
-          "connectVisitors",
-          { url: server.url, siteKey: server.siteKey, origin: server.url, count: shares[i], transports: ["websocket"], concurrency: 50, reconnection: false, timeoutMs: 30_000 },
-          600_000,
-        ),
-      ),
-    );
+    const { connected, sessions, duplicates, errors } = await h.connectVisitors(server, n, false);
     const seconds = (performance.now() - t0) / 1000;
     const after = await server.child.call("memory", {});
-    const connected = results.reduce((s, r) => s + r.connected, 0);
-    const errors: Record<string, number> = {};
-    for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-    const sessions = results.reduce((s, r) => s + r.sessions, 0);
-    const duplicates = results.reduce((s, r) => s + r.duplicates, 0);
     return {
       connected,
       connectPerSecond: connected / seconds,

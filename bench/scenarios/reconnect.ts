@@ -32,18 +32,7 @@ async function measure(h: Harness, kind: ServerKind, n: number, timeoutMs: numbe
   const first = await h.startOn(await h.spawnServer("reconnect", kind), kind, port, db);
   let second = null;
   try {
-    const shares = h.share(n);
-    const connected = await Promise.all(
-      workers.map((w, i) =>
-        w.call(
-          "connectVisitors",
-          { url: first.url, siteKey: first.siteKey, origin: first.url, count: shares[i], transports: ["websocket"], concurrency: 50, reconnection: true, timeoutMs: 30_000 },
-          600_000,
-        ),
-      ),
-    );
-    const connectErrors: Record<string, number> = {};
-    for (const r of connected) for (const [k, v] of Object.entries(r.errors)) connectErrors[k] = (connectErrors[k] ?? 0) + v;
+    const { errors: connectErrors } = await h.connectVisitors(first, n, true);
     const next = await h.spawnServer("reconnect", kind);
     await Promise.all(workers.map((w) => w.call("armReconnect", {})));
 
