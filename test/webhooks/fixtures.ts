@@ -13,7 +13,8 @@ import type { Receiver } from "./receiver.ts";
 export const FAST: Partial<WebhookSettings> = {
   allowHosts: ["127.0.0.1"],
   pollMs: 20,
-  timeoutMs: 3000,
+  // Generous: a timed-out attempt is retried, and the exactly-once checks would see it twice.
+  timeoutMs: 15_000,
   retryBaseMs: 40,
   retryMaxMs: 200,
   giveUpAfterMs: 60_000,
@@ -51,4 +52,17 @@ export async function startAnother(config: Config, overrides: Partial<Config> = 
   const app = await createApp({ ...config, seedDemo: false, ...overrides }, { logger: createLogger(config.logLevel) });
   const { port } = await app.listen(0, "127.0.0.1");
   return { app, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Polls a database-backed condition: the dispatcher records outcomes in the database after the
+ * receiver answered, and tells no socket, so there is no event to await. Bounded, and re-checked
+ * every 25 ms.
+ */
+export async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
