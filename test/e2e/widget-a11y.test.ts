@@ -4,35 +4,18 @@
 // animation when the visitor asks for reduced motion.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
 import type { Frame } from "playwright-core";
-import { launchBrowser, type Browser, type BrowserContext, type Page } from "../helpers/browser.ts";
-import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { describe, expect, it } from "vitest";
+import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
+import type { Page } from "../helpers/browser.ts";
+import { ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { chatFrame, hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { chatFrame, launcher, openChat, useWidgetEnv } from "../helpers/widget-host.ts";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await host?.close();
-  await server?.close();
-  context = host = server = undefined;
-});
+const env = useWidgetEnv();
 
 interface Violation {
   id: string;
@@ -54,21 +37,12 @@ async function axeScan(target: Page | Frame): Promise<Violation[]> {
   return found.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
-async function setup(settings?: object) {
-  server = await startServer();
-  host = await startHostPages();
-  const site = await hostSite(server, host, settings);
-  host.set("/", hostHtml(server.url, site.key, { body: `<p><a href="#top">A link on the host page</a></p>` }));
-  return { server, host };
-}
+const setup = (settings?: object) => env.setup({ settings, body: `<p><a href="#top">A link on the host page</a></p>` });
 
 describe("widget accessibility", () => {
   it("has no serious axe violations: launcher, conversation, ended chat, offline and pre-chat forms", async () => {
-    const { server, host } = await setup({ preChat: { enabled: true, fields: [{ key: "name", required: true }, { key: "email", type: "email" }] } });
+    const { server, host, page } = await setup({ preChat: { enabled: true, fields: [{ key: "name", required: true }, { key: "email", type: "email" }] } });
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
     await page.goto(host.url("/"));
     await launcher(page).waitFor();
     expect(await axeScan(page)).toEqual([]);
@@ -104,12 +78,9 @@ describe("widget accessibility", () => {
   });
 
   it("works from the keyboard alone, with visible focus, and hands focus back on close", async () => {
-    const { server, host } = await setup();
+    const { server, host, page } = await setup();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
     await page.goto(host.url("/"));
     await launcher(page).waitFor();
 
@@ -136,20 +107,13 @@ describe("widget accessibility", () => {
   });
 
   it("respects prefers-reduced-motion", async () => {
-    const { host } = await setup();
-    context = await browser.newContext({ reducedMotion: "reduce" });
-    const page = await context.newPage();
+    const { host, page } = await env.setup({ context: { reducedMotion: "reduce" } });
     await page.goto(host.url("/"));
     await openChat(page);
     expect(await page.locator("parley-widget iframe").evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0s");
-    const normal = await browser.newContext({ reducedMotion: "no-preference" });
-    try {
-      const other = await normal.newPage();
-      await other.goto(host.url("/"));
-      await openChat(other);
-      expect(await other.locator("parley-widget iframe").evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0.2s");
-    } finally {
-      await normal.close();
-    }
+    const other = await (await env.context({ reducedMotion: "no-preference" })).newPage();
+    await other.goto(host.url("/"));
+    await openChat(other);
+    expect(await other.locator("parley-widget iframe").evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0.2s");
   });
 });

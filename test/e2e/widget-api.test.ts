@@ -1,34 +1,17 @@
 // The page-facing JavaScript API in real Chromium: calls queued before widget.js loads, events,
 // identify (HMAC) and setAttributes reaching the agent, open/close/toggle, unread, reset; and
 // the site's theme (colour, position, launcher label).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
 import { identityHash } from "../../server/visitors/identify.ts";
 import { storagePrefix } from "../../widget/shared/bridge.ts";
-import { launchBrowser, watchErrors, type Browser, type BrowserContext, type Page } from "../helpers/browser.ts";
-import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { watchErrors, type Page } from "../helpers/browser.ts";
+import { ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { chatFrame, hostHtml, hostSite, launcher, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { chatFrame, hostHtml, hostSite, launcher, useWidgetEnv, say } from "../helpers/widget-host.ts";
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await host?.close();
-  await server?.close();
-  context = host = server = undefined;
-});
+const env = useWidgetEnv();
 
 const parley = (page: Page, ...args: unknown[]) => page.evaluate((a) => (window as unknown as { Parley: (...x: unknown[]) => void }).Parley(...a), args);
 const events = (page: Page) => page.evaluate(() => (window as unknown as { __events: string[] }).__events.slice());
@@ -45,8 +28,8 @@ const RECORDER = `
 
 describe("widget JavaScript API", () => {
   it("runs calls queued before load, reports events, identifies the visitor, and resets", async () => {
-    server = await startServer();
-    host = await startHostPages();
+    const server = await env.server();
+    const host = await env.hostPages();
     const site = await hostSite(server, host);
     const hash = identityHash(site.identitySecret, "user-42");
     host.set(
@@ -61,9 +44,7 @@ describe("widget JavaScript API", () => {
     );
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
+    const page = await (await env.context()).newPage();
     const seen = watchErrors(page);
     await page.goto(host.url("/"));
     await sawEvent(page, "open");
@@ -73,8 +54,7 @@ describe("widget JavaScript API", () => {
 
     const frame = await chatFrame(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Hi, it's Uma");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Hi, it's Uma");
     const summary = await assigned;
     expect(summary.visitor).toMatchObject({ name: "Uma", email: "uma@example.com", identified: true, attributes: { plan: "pro", seats: 5, trial: false } });
 
@@ -102,8 +82,7 @@ describe("widget JavaScript API", () => {
     // reset: this browser forgets the visitor; the next chat is a new, anonymous visitor.
     await parley(page, "reset");
     await frame.getByText("Welcome back, Uma").waitFor({ state: "detached" });
-    await frame.locator("textarea").fill("Someone else now");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Someone else now");
     await frame.locator(".me .st").getByText("Sent", { exact: false }).or(frame.locator(".me .st").getByText("Delivered")).first().waitFor();
     const visitors = await server.app.database.prisma.visitor.findMany({ orderBy: { createdAt: "asc" } });
     expect(visitors.map((v) => [v.externalId, v.name])).toEqual([
@@ -114,22 +93,15 @@ describe("widget JavaScript API", () => {
   });
 
   it("flashes the page title on a new reply while closed, when the site turns it on", async () => {
-    server = await startServer();
-    host = await startHostPages();
-    const site = await hostSite(server, host, { titleFlash: true });
-    host.set("/", hostHtml(server.url, site.key, { head: `<script>${RECORDER}</script>` }));
+    const { server, host, page } = await env.setup({ settings: { titleFlash: true }, head: `<script>${RECORDER}</script>` });
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
     await page.goto(host.url("/"));
     await sawEvent(page, "ready");
     await parley(page, "open");
     const frame = await chatFrame(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Hello");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Hello");
     const { id } = await assigned;
     await parley(page, "close");
     ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Reply" }));
@@ -139,12 +111,11 @@ describe("widget JavaScript API", () => {
   });
 
   it("applies the site's theme, and warns when the site refuses an unsigned identify", async () => {
-    server = await startServer();
-    host = await startHostPages();
-    const site = await hostSite(server, host, { color: "#ffcc00", position: "left", launcherLabel: "Questions?", greeting: "Ask us anything", requireIdentity: true });
-    host.set("/", hostHtml(server.url, site.key, { head: `<script>${RECORDER} Parley("identify", { id: "user-7" });</script>` }));
-    context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
+    const { host, page } = await env.setup({
+      settings: { color: "#ffcc00", position: "left", launcherLabel: "Questions?", greeting: "Ask us anything", requireIdentity: true },
+      head: `<script>${RECORDER} Parley("identify", { id: "user-7" });</script>`,
+      context: { viewport: { width: 1200, height: 800 } },
+    });
     const seen = watchErrors(page);
     await page.goto(host.url("/"));
     await sawEvent(page, "ready");

@@ -4,36 +4,18 @@
 // shift on the host page. The figures are printed with every run.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { ConversationSummaryDto } from "../../server/protocol.ts";
 import { appAssets, WIDGET_DIR } from "../../server/http/widget-assets.ts";
-import { launchBrowser, type Browser, type BrowserContext } from "../helpers/browser.ts";
-import { closeAllClients, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { onlineAgent } from "../helpers/clients.ts";
+import { addAgent } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { launcher, openChat, useWidgetEnv, say } from "../helpers/widget-host.ts";
 
 const LOADER_BUDGET = 3 * 1024;
 const TOTAL_BUDGET = 30 * 1024;
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await host?.close();
-  await server?.close();
-  context = host = server = undefined;
-});
+const env = useWidgetEnv();
 
 const gz = (file: string) => gzipSync(readFileSync(`${WIDGET_DIR}/${file}`), { level: 9 }).length;
 
@@ -47,25 +29,16 @@ it("the built files fit the budget (gzip)", () => {
 });
 
 it("a visitor downloads at most 30 KB to open the chat and send a message; the launcher comes fast and shifts nothing", async () => {
-  server = await startServer();
-  host = await startHostPages();
-  const site = await hostSite(server, host);
-  host.set(
-    "/",
-    hostHtml(server.url, site.key, {
-      head: `<script>window.__cls = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__cls += e.value; }).observe({ type: "layout-shift", buffered: true });</script>`,
-      body: "<p>Some content the widget must not move.</p>",
-    }),
-  );
+  const { server, host, site, page } = await env.setup({
+    head: `<script>window.__cls = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__cls += e.value; }).observe({ type: "layout-shift", buffered: true });</script>`,
+    body: "<p>Some content the widget must not move.</p>",
+  });
   await addAgent(server, { email: "ana@example.com", name: "Ana" });
   const agent = await onlineAgent(server, "ana@example.com");
-  context = await browser.newContext();
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
   const downloads: Promise<{ url: string; bytes: number }>[] = [];
   page.on("requestfinished", (req) => {
-    if (!req.url().startsWith(server!.url)) return;
-    downloads.push(req.sizes().then((s) => ({ url: req.url().slice(server!.url.length), bytes: s.responseBodySize })));
+    if (!req.url().startsWith(server.url)) return;
+    downloads.push(req.sizes().then((s) => ({ url: req.url().slice(server.url.length), bytes: s.responseBodySize })));
   });
 
   await page.goto(host.url("/"));
@@ -78,8 +51,7 @@ it("a visitor downloads at most 30 KB to open the chat and send a message; the l
 
   const frame = await openChat(page);
   const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-  await frame.locator("textarea").fill("Hello");
-  await frame.locator("textarea").press("Enter");
+  await say(frame, "Hello");
   await assigned;
   await frame.locator(".me .st").getByText("Delivered").waitFor();
 

@@ -2,43 +2,16 @@
 // 127.0.0.1), talking to a real Parley server and a real agent socket: the whole conversation,
 // reload, queue position, offline and pre-chat forms, end and rating, transcript, two tabs.
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationDto, ConversationSummaryDto, MessageDto, ReadReceiptDto, TypingDto } from "../../server/protocol.ts";
-import { launchBrowser, watchErrors, type Browser, type BrowserContext } from "../helpers/browser.ts";
-import { closeAllClients, connectVisitor, ok, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
+import { watchErrors } from "../helpers/browser.ts";
+import { connectVisitor, ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { chatFrame, hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { chatFrame, launcher, openChat, useWidgetEnv, say } from "../helpers/widget-host.ts";
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await host?.close();
-  await server?.close();
-  context = host = server = undefined;
-});
-
-async function setup(settings?: object) {
-  server = await startServer();
-  host = await startHostPages();
-  const site = await hostSite(server, host, settings);
-  host.set("/", hostHtml(server.url, site.key));
-  context = await browser.newContext();
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  return { server, host, site, page };
-}
+const env = useWidgetEnv();
+const setup = (settings?: object) => env.setup({ settings });
 
 describe("widget conversation", () => {
   it("visitor writes, the agent's reply arrives, typing and read marks both ways; a reload keeps it all", async () => {
@@ -51,8 +24,7 @@ describe("widget conversation", () => {
     await frame.getByText("Hi! How can we help you today?").waitFor();
 
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Hello, my order is late");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Hello, my order is late");
     const summary = await assigned;
     expect(summary.preview).toBe("Hello, my order is late");
     // Page context, sent as visitor attributes.
@@ -117,8 +89,7 @@ describe("widget conversation", () => {
 
     await page.goto(host.url("/"));
     const frame = await openChat(page);
-    await frame.locator("textarea").fill("Anyone there?");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Anyone there?");
     await frame.getByRole("status").getByText("You are number 1 in the queue.").waitFor();
     expect(await frame.locator("h1").textContent()).toBe("Shop");
 
@@ -183,8 +154,7 @@ describe("widget conversation", () => {
     await page.goto(host.url("/"));
     const frame = await openChat(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Hello");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Hello");
     const { id } = await assigned;
     ok(await emitAck(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Hi, Ana here" }));
     await frame.getByText("Hi, Ana here").waitFor();
@@ -210,45 +180,39 @@ describe("widget conversation", () => {
 
     await frame.getByRole("button", { name: "Start a new chat" }).click();
     const again = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("One more thing");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "One more thing");
     expect((await again).id).not.toBe(id);
   });
 
   it("the /demo page works out of the box", async () => {
-    server = await startServer();
+    const server = await env.server();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
+    const page = await (await env.context()).newPage();
     const errors = watchErrors(page);
     await page.goto(`${server.url}/demo`);
     const frame = await openChat(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Trying the demo");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Trying the demo");
     expect((await assigned).siteName).toBe("Demo");
     expect([errors.errors, errors.warnings]).toEqual([[], []]);
   });
 
   it("two tabs of one visitor show the same conversation", async () => {
-    const { server, host, page } = await setup();
+    const { server, host, context, page } = await setup();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
     await page.goto(host.url("/"));
     const a = await openChat(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await a.locator("textarea").fill("From tab A");
-    await a.locator("textarea").press("Enter");
+    await say(a, "From tab A");
     const { id } = await assigned;
 
-    const second = await (context as BrowserContext).newPage();
+    const second = await context.newPage();
     await second.goto(host.url("/"));
     const b = await openChat(second);
     await b.getByText("From tab A").waitFor();
-    await b.locator("textarea").fill("From tab B");
-    await b.locator("textarea").press("Enter");
+    await say(b, "From tab B");
     await a.getByText("From tab B").waitFor();
     ok(await emitAck<Ack<ConversationDto>>(agent.socket, "message:send", { conversationId: id, clientId: "r", body: "Both of you see this" }));
     await a.getByText("Both of you see this").waitFor();

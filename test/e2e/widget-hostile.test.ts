@@ -4,33 +4,16 @@
 // launcher, nothing thrown).
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
 import { DIST } from "../../server/http/static-routes.ts";
-import { launchBrowser, watchErrors, type Browser, type BrowserContext } from "../helpers/browser.ts";
-import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
+import { watchErrors } from "../helpers/browser.ts";
+import { ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent, addSite } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { hostHtml, launcher, openChat, useWidgetEnv, say } from "../helpers/widget-host.ts";
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await host?.close();
-  await server?.close();
-  context = host = server = undefined;
-});
+const env = useWidgetEnv();
 
 const HOSTILE_HEAD = `
 <script>
@@ -64,15 +47,9 @@ const HOSTILE_HEAD = `
 
 describe("widget on hostile pages", () => {
   it("works under `* { all: unset }`, huge fonts and a broken Array.prototype, and changes nothing of the host", async () => {
-    server = await startServer();
-    host = await startHostPages();
-    const site = await hostSite(server, host);
-    host.set("/", hostHtml(server.url, site.key, { head: HOSTILE_HEAD }));
+    const { server, host, page } = await env.setup({ head: HOSTILE_HEAD });
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
     const errors = watchErrors(page);
     await page.goto(host.url("/"));
     await page.locator("body[data-ready]").waitFor({ state: "attached" });
@@ -86,8 +63,7 @@ describe("widget on hostile pages", () => {
     expect(await frame.locator("textarea").evaluate((el) => getComputedStyle(el).fontSize)).toBe("15px");
 
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Hello from a hostile page");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Hello from a hostile page");
     const { id } = await assigned;
     ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Reply reaches you anyway" }));
     await frame.getByText("Reply reaches you anyway").waitFor();
@@ -100,12 +76,11 @@ describe("widget on hostile pages", () => {
   });
 
   it("a page whose origin the site does not allow gets no widget and a clear warning", async () => {
-    server = await startServer();
-    host = await startHostPages();
+    const server = await env.server();
+    const host = await env.hostPages();
     const site = await addSite(server, "Elsewhere", ["https://elsewhere.example"]);
     host.set("/", hostHtml(server.url, site.key));
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await (await env.context()).newPage();
     const console = watchErrors(page);
     const warned = page.waitForEvent("console", (m) => m.type() === "warning" && m.text().startsWith("Parley:"));
     await page.goto(host.url("/"));
@@ -121,7 +96,7 @@ describe("widget on hostile pages", () => {
   });
 
   it("with Parley down, the launcher stays hidden and nothing is thrown into the page", async () => {
-    host = await startHostPages();
+    const host = await env.hostPages();
     // A port nobody listens on; the loader itself still arrives (a cached copy, say).
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
@@ -131,8 +106,7 @@ describe("widget on hostile pages", () => {
     });
     const dead = `http://127.0.0.1:${port}`;
     host.set("/", hostHtml(dead, "site_whatever", { head: `<script>window.Parley = function () { (Parley.q = Parley.q || []).push(arguments); }; Parley("open");</script>` }));
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await (await env.context()).newPage();
     await page.route(`${dead}/widget.js`, (route) => route.fulfill({ path: `${DIST}widget/widget.js`, contentType: "text/javascript" }));
     const seen = watchErrors(page);
     const configTried = page.waitForEvent("requestfailed", (r) => r.url().startsWith(`${dead}/api/v1/widget/config/`));

@@ -1,35 +1,15 @@
 // The widget when the network misbehaves, in real Chromium: WebSocket blocked (long-polling only),
 // and the connection cut and restored mid-conversation (messages typed while offline arrive
 // exactly once, in order).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser, type BrowserContext } from "../helpers/browser.ts";
-import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent, type TestServer } from "../helpers/server.ts";
+import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 import { collect, emitAck, until, waitFor } from "../helpers/wait.ts";
-import { chatFrame, hostHtml, hostSite, launcher, openChat, startHostPages, type HostPages } from "../helpers/widget-host.ts";
+import { chatFrame, hostHtml, hostSite, launcher, openChat, useWidgetEnv, say } from "../helpers/widget-host.ts";
 
-let browser: Browser;
-let server: TestServer | undefined;
-let host: HostPages | undefined;
-let proxy: TcpProxy | undefined;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await context?.close();
-  closeAllClients();
-  await proxy?.close();
-  await host?.close();
-  await server?.close();
-  context = proxy = host = server = undefined;
-});
+const env = useWidgetEnv();
 
 function visitorTransports(s: TestServer): string[] {
   return [...s.app.io.of("/visitor").sockets.values()].map((sock) => sock.conn.transport.name);
@@ -37,14 +17,9 @@ function visitorTransports(s: TestServer): string[] {
 
 describe("widget on a bad network", () => {
   it("works over long-polling when WebSocket is blocked", async () => {
-    server = await startServer();
-    host = await startHostPages();
-    const site = await hostSite(server, host);
-    host.set("/", hostHtml(server.url, site.key));
+    const { server, host, context } = await env.setup();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
     let blocked = 0;
     // Every WebSocket the page tries is answered by nobody and closed, like a proxy that refuses them.
     await context.routeWebSocket(/.*/, (ws) => {
@@ -55,8 +30,7 @@ describe("widget on a bad network", () => {
     await page.goto(host.url("/"));
     const frame = await openChat(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Over polling");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Over polling");
     const { id } = await assigned;
     ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: id, clientId: "a1", body: "Polling reply" }));
     await frame.getByText("Polling reply").waitFor();
@@ -68,29 +42,28 @@ describe("widget on a bad network", () => {
     await launcher(page).click();
     const again = await chatFrame(page);
     await again.getByText("Polling reply").waitFor();
-    await again.locator("textarea").fill("Still here");
-    await again.locator("textarea").press("Enter");
+    await say(again, "Still here");
     await again.locator(".me .st").getByText("Delivered").waitFor();
     expect((await server.app.database.prisma.message.findMany({ orderBy: { seq: "asc" } })).map((m) => m.body)).toEqual(["Over polling", "Polling reply", "Still here"]);
   });
 
   it("keeps messages typed while the network is down and sends them once, in order, when it is back", async () => {
-    server = await startServer();
-    proxy = await startTcpProxy(server.port);
-    host = await startHostPages();
+    const server = await env.server();
+    const proxy = await startTcpProxy(server.port);
+    env.track(proxy, () => proxy.close());
+    const host = await env.hostPages();
     const site = await hostSite(server, host);
     // The page reaches Parley only through the proxy.
     host.set("/", hostHtml(proxy.url, site.key));
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
-    context = await browser.newContext();
+    const context = await env.context();
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
     await page.goto(host.url("/"));
     const frame = await openChat(page);
     const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
-    await frame.locator("textarea").fill("Before the cut");
-    await frame.locator("textarea").press("Enter");
+    await say(frame, "Before the cut");
     const { id } = await assigned;
     await frame.locator(".me .st").getByText("Delivered").waitFor();
     const received = collect<MessageDto>(agent.socket, "message:new");
@@ -98,8 +71,7 @@ describe("widget on a bad network", () => {
     proxy.cut();
     await frame.getByRole("status").getByText("You're offline.", { exact: false }).waitFor();
     for (const text of ["one", "two", "three"]) {
-      await frame.locator("textarea").fill(text);
-      await frame.locator("textarea").press("Enter");
+      await say(frame, text);
     }
     // Shown at once, marked as not sent yet.
     expect(await frame.locator(".me .st").getByText("Sending").count()).toBe(3);

@@ -3,8 +3,11 @@
 // that allows it, and handles on the launcher and the chat iframe.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Frame, Page } from "playwright-core";
-import { addSite, type TestServer } from "./server.ts";
+import type { BrowserContextOptions, Frame, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { launchBrowser, type Browser, type BrowserContext } from "./browser.ts";
+import { closeAllClients } from "./clients.ts";
+import { addSite, startServer, type TestServer } from "./server.ts";
 
 export interface HostPages {
   origin: string;
@@ -66,4 +69,64 @@ export async function chatFrame(page: Page): Promise<Frame> {
 export async function openChat(page: Page): Promise<Frame> {
   await launcher(page).click();
   return chatFrame(page);
+}
+
+/**
+ * One browser per test file, and per test whatever it starts (servers, host pages, contexts,
+ * proxies), closed after each test, failed or not, newest first.
+ */
+export function useWidgetEnv() {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    closeAllClients();
+    for (const close of cleanups.splice(0).reverse()) await close();
+  });
+  const track = <T>(value: T, close: () => Promise<void> | void): T => {
+    cleanups.push(close);
+    return value;
+  };
+  const env = {
+    track,
+    get browser(): Browser {
+      if (!browser) throw new Error("the browser is not up yet");
+      return browser;
+    },
+    async server(opts?: Parameters<typeof startServer>[0]): Promise<TestServer> {
+      const server = await startServer(opts);
+      return track(server, () => server.close());
+    },
+    async hostPages(): Promise<HostPages> {
+      const host = await startHostPages();
+      return track(host, () => host.close());
+    },
+    async context(options?: BrowserContextOptions): Promise<BrowserContext> {
+      const context = await env.browser.newContext(options);
+      context.setDefaultTimeout(15_000);
+      return track(context, () => context.close());
+    },
+    /** Parley, a host page on another origin embedding the snippet, a site allowing it, a page. */
+    async setup(opts: { settings?: object; head?: string; body?: string; context?: BrowserContextOptions } = {}) {
+      const server = await env.server();
+      const host = await env.hostPages();
+      const site = await hostSite(server, host, opts.settings);
+      host.set("/", hostHtml(server.url, site.key, { head: opts.head, body: opts.body }));
+      const context = await env.context(opts.context);
+      const page = await context.newPage();
+      return { server, host, site, context, page };
+    },
+  };
+  return env;
+}
+
+/** Types a message into the chat's message box and sends it with Enter, as a visitor does. */
+export async function say(frame: Frame, text: string): Promise<void> {
+  await frame.locator("textarea").fill(text);
+  await frame.locator("textarea").press("Enter");
 }
