@@ -314,6 +314,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
         adopt({ ...mine, status: "closed" });
       }
       if (state.conversation && !state.ended) await catchUp();
+      else setActive(false); // closed while the page was away: no need to load the chat early
       await sendProfile();
       await flush();
     })();
