@@ -3,7 +3,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as IoServer } from "socket.io";
-import type { Router } from "express";
+import type { Express, Router } from "express";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/client.ts";
 import { migrate, migrationsFor } from "./db/migrate.ts";
@@ -28,6 +28,8 @@ import { webhookSettings } from "./webhooks/settings.ts";
 export interface ParleyApp {
   config: Config;
   httpServer: HttpServer;
+  /** the Express app behind httpServer (tests walk its routes) */
+  expressApp: Express;
   io: IoServer;
   database: Database;
   log: Logger;
@@ -124,6 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     httpServer,
+    expressApp,
     io,
     database,
     log,

@@ -85,6 +85,10 @@ export async function closeConversation(db: Db, id: string) {
   return withRetry(() => db.$transaction(async (tx) => {
     const conv = await tx.conversation.findUnique({ where: { id } });
     if (!conv) throw new DomainError("not_found", "No such conversation");
+    // Closing a closed conversation is a no-op (it must not move closedAt).
+    if (conv.status === "closed") {
+      return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee }), closed: false, freedAgentId: null };
+    }
     const closed = await tx.conversation.updateMany({
       where: { id, status: conv.status, assigneeId: conv.assigneeId },
       data: { status: "closed", closedAt: new Date() },
@@ -94,9 +98,6 @@ export async function closeConversation(db: Db, id: string) {
       const now = await tx.conversation.findUniqueOrThrow({ where: { id } });
       if (now.status === "closed") return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee }), closed: false, freedAgentId: null };
       throw new DomainError("conflict", "The conversation changed; try again");
-    }
-    if (conv.status === "closed") {
-      return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee }), closed: false, freedAgentId: null };
     }
     if (conv.status === "assigned" && conv.assigneeId) {
       await tx.agent.updateMany({ where: { id: conv.assigneeId, openCount: { gt: 0 } }, data: { openCount: { decrement: 1 } } });

@@ -140,6 +140,7 @@ const CONSOLE: Record<string, Record<string, string>> = {
   "/sites": { get: "Sites, for the console's filters" },
   "/canned-responses": { get: "Canned responses", post: "Add a canned response" },
   "/canned-responses/{id}": { patch: "Change a canned response", delete: "Delete a canned response" },
+  "/conversations/{id}/transcript.txt": { options: "CORS preflight for the visitor's own plain-text transcript" },
   "/conversations/{id}/transcript.{format}": { get: "One transcript: json, csv, txt or html (token scope transcripts:read, agent, or the visitor for txt)" },
   "/transcripts/export": { get: "Bulk transcript export, streamed as NDJSON or CSV (transcripts:read)" },
   "/admin/sites": { get: "Sites (admin)", post: "Add a site (admin)" },
@@ -149,7 +150,7 @@ const CONSOLE: Record<string, Record<string, string>> = {
   "/admin/agents/{id}": { patch: "Change or deactivate an agent (admin)" },
   "/admin/tokens": { get: "API tokens (admin)", post: "Create an API token, shown once (admin)" },
   "/admin/tokens/{id}": { delete: "Revoke an API token (admin)" },
-  "/widget/config/{siteKey}": { get: "The widget's public configuration for a site" },
+  "/widget/config/{siteKey}": { get: "The widget's public configuration for a site", options: "CORS preflight for the widget's configuration" },
   "/openapi.json": { get: "This document" },
 };
 

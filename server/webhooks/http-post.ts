@@ -67,7 +67,8 @@ export async function postJson(rawUrl: string, headers: Record<string, string>, 
       req.on("error", (err) => reject(signal.aborted ? new Error(why()) : err));
       req.end(body);
     });
-    return { statusCode, error: statusCode >= 200 && statusCode < 300 ? null : `HTTP ${statusCode}`, durationMs: elapsed() };
+    const error = statusCode >= 200 && statusCode < 300 ? null : statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}`;
+    return { statusCode, error, durationMs: elapsed() };
   } catch (err) {
     const e = err as { code?: string; message?: string };
     return { statusCode: null, error: e.code ? `${e.code}` : (e.message ?? "request failed"), durationMs: elapsed() };
