@@ -65,7 +65,7 @@ it("no serious axe violations on inbox, history and admin pages; keyboard reply;
   expect(await page.locator(".msg-body", { hasText: "Line 11" }).isVisible()).toBe(true);
   expect(await page.evaluate(() => { const t = document.querySelector(".transcript")!; return t.scrollHeight - t.scrollTop - t.clientHeight; })).toBeLessThan(5);
 
-  for (const link of ["History", "Canned responses", "Sites", "Agents", "API tokens", "Account"]) {
+  for (const link of ["History", "Canned responses", "Sites", "Agents", "API tokens", "Webhooks", "Account"]) {
     await page.getByRole("link", { name: link }).click();
     await page.locator("h1").first().waitFor();
     expect(await seriousViolations(page), link).toEqual([]);

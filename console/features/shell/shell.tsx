@@ -12,6 +12,7 @@ import { TokensPage } from "../admin/tokens-page.tsx";
 import { CannedPage } from "../canned/canned-page.tsx";
 import { HistoryPage } from "../history/history-page.tsx";
 import { InboxPage } from "../inbox/inbox-page.tsx";
+import { WebhooksPage } from "../webhooks/webhooks-page.tsx";
 import { ConnectionBanner } from "./connection-banner.tsx";
 import { NotificationsToggle } from "./notifications-toggle.tsx";
 import { PresenceSelect } from "./presence-select.tsx";
@@ -23,6 +24,7 @@ const PAGES: { path: string; label: MessageKey; admin?: boolean }[] = [
   { path: "/admin/sites", label: "nav.sites", admin: true },
   { path: "/admin/agents", label: "nav.agents", admin: true },
   { path: "/admin/tokens", label: "nav.tokens", admin: true },
+  { path: "/admin/webhooks", label: "nav.webhooks", admin: true },
   { path: "/account", label: "nav.account" },
 ];
 
@@ -43,6 +45,7 @@ export function Shell() {
     if (isAdmin && path === "/admin/sites") return <SitesPage />;
     if (isAdmin && path === "/admin/agents") return <AgentsPage />;
     if (isAdmin && path === "/admin/tokens") return <TokensPage />;
+    if (isAdmin && path === "/admin/webhooks") return <WebhooksPage />;
     return <InboxPage />;
   })();
 
