@@ -25,9 +25,11 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     const file = sqlitePath(databaseUrl);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     prisma = new SqliteClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` })) });
-    // WAL lets readers run beside the writer; the busy timeout rides out another process's write.
+    // WAL lets readers run beside the writer. SQLite's own busy wait blocks the event loop, so it
+    // stays short: longer waits for another connection's write are retried asynchronously by
+    // sqlite-serial.ts.
     await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
-    await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+    await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 20");
     await prisma.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   } else {
     const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });

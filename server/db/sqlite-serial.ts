@@ -3,9 +3,35 @@
 // transaction is open runs INSIDE it, sees its uncommitted rows and is rolled back with it. This
 // wrapper makes plain queries wait for the open transaction (and transactions for each other), so
 // a transaction that rolls back takes only its own statements with it.
+// Transactions take the write lock when they begin (BEGIN IMMEDIATE): one that read first and
+// wrote later would fail outright when another process wrote in between. Waiting for a lock held
+// by another connection happens here, asynchronously (client.ts keeps SQLite's own busy timeout,
+// which blocks the whole process while it waits, short): a second client in the same process
+// can then finish the transaction that holds the lock instead of being frozen out by our wait.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 
 type Release = () => void;
+
+/** How long a statement keeps retrying while another connection holds the write lock. */
+export const BUSY_WAIT_MS = 10_000;
+
+function isBusy(err: unknown): boolean {
+  const cause = (err as { cause?: { kind?: unknown; originalCode?: unknown } } | null)?.cause;
+  return cause?.kind === "SocketTimeout" || (typeof cause?.originalCode === "string" && cause.originalCode.startsWith("SQLITE_BUSY"));
+}
+
+/** Runs `attempt` until it does not fail with SQLITE_BUSY, backing off without blocking. */
+async function whenFree<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + i * 3) * (0.5 + Math.random())));
+    }
+  }
+}
 
 function fifoLock(): () => Promise<Release> {
   let tail: Promise<void> = Promise.resolve();
@@ -55,7 +81,7 @@ function serialise(inner: SqlDriverAdapter): SqlDriverAdapter {
   const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
     const release = await lock();
     try {
-      return await run();
+      return await whenFree(run);
     } finally {
       release();
     }
@@ -69,7 +95,12 @@ function serialise(inner: SqlDriverAdapter): SqlDriverAdapter {
     async startTransaction(isolationLevel) {
       const release = await lock();
       try {
-        return wrapTransaction(await inner.startTransaction(isolationLevel), release);
+        const tx = await inner.startTransaction(isolationLevel);
+        // The adapter opened a DEFERRED transaction (nothing locked yet): trade it for an
+        // IMMEDIATE one, retried while another connection holds the write lock.
+        await tx.executeRaw({ sql: "ROLLBACK", args: [], argTypes: [] });
+        await whenFree(() => tx.executeRaw({ sql: "BEGIN IMMEDIATE", args: [], argTypes: [] }));
+        return wrapTransaction(tx, release);
       } catch (err) {
         release();
         throw err;

@@ -78,7 +78,7 @@ export class RoutingNotifier {
       if (!opts.transfer) this.metrics.queueWait.observe(Math.max(0, a.assignedAt.getTime() - a.queuedAt.getTime()) / 1000);
       if (opts.requestedAt !== undefined) {
         const from = Math.max(opts.requestedAt, a.queuedAt.getTime());
-        this.metrics.assignmentLatency.observe(Math.max(0, a.assignedAt.getTime() - from) / 1000);
+        this.metrics.assignmentLatency.observe(Math.max(0, (a.committedAt ?? a.assignedAt).getTime() - from) / 1000);
       }
       const summary = await summaryOf(this.db, a.conversationId);
       if (summary) this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);

@@ -6,7 +6,7 @@
 // snapshot; the conditions in the updates are what make them safe.
 import type { Db } from "../db/client.ts";
 import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
-import { logEvent, openCountOf } from "./events.ts";
+import { logEvent } from "./events.ts";
 import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
 import { withRetry } from "./retry.ts";
 import { reserveSlot } from "./slots.ts";
@@ -19,6 +19,8 @@ export interface Assignment {
   /** when the conversation (re)entered the queue */
   queuedAt: Date;
   assignedAt: Date;
+  /** when the engine saw the assignment committed (engine assignments only) */
+  committedAt?: Date;
 }
 
 /** assigned; taken: the conversation is no longer queued; agent_unavailable: the agent changed (full, away, settings) */
@@ -52,8 +54,9 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
           data: { status: "assigned", assigneeId: agent.id, assignedAt: now, priority: 0, returnedById: null },
         });
         if (claimed.count === 0) throw new Abort("taken");
-        if (!(await reserveSlot(tx, agent, site, now))) throw new Abort("agent_unavailable");
-        await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount: await openCountOf(tx, agent.id), detail: input.via });
+        const openCount = await reserveSlot(tx, agent, site, now);
+        if (openCount === null) throw new Abort("agent_unavailable");
+        await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount, detail: input.via });
         await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conversationId), agent: await agentRef(tx, agent.id), via: input.via });
         return "assigned" as const;
       }),
@@ -66,29 +69,72 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
 
 export interface DrainResult {
   assignments: Assignment[];
-  /** a conversation lost too many races to be placed: run another pass */
+  /** stopped early (time budget, or a conversation lost too many races): run another pass */
   incomplete: boolean;
 }
 
+export interface DrainOptions {
+  now?: () => Date;
+  /**
+   * Asked before each conversation (after at least one since the last time it said yes): true
+   * when capacity may have changed since the agents were read. The pass then re-reads them and
+   * starts again from the head of the queue, so new capacity serves the longest waiting first.
+   */
+  refresh?: () => Promise<boolean>;
+  /** told of each assignment as soon as it is committed, not at the end of the pass */
+  onAssignment?: (a: Assignment) => void;
+  /** a pass stops (incomplete) after this long, so its owner can renew its lease and report */
+  budgetMs?: number;
+}
+
 const PAGE = 200;
+/** claims in flight at once (each holds a database connection for its transaction) */
+const BATCH = 4;
 const ATTEMPTS_PER_CONVERSATION = 5;
+
+interface QueuedRow {
+  id: string;
+  siteId: string;
+  returnedById: string | null;
+  queuedAt: Date;
+}
+
+interface Planned {
+  conv: QueuedRow;
+  site: SiteRouting;
+  agent: AgentState;
+  now: Date;
+  /** the agent's lastAssignedAt before this plan booked them */
+  before: Date | null;
+}
+const DEFAULT_BUDGET_MS = 2000;
 
 /**
  * Assigns queued conversations of auto-routed sites, in queue order, until the queue is empty or
  * nobody eligible has room. Call it whenever capacity may have appeared or a chat was queued.
  */
-export async function drainQueue(db: Db, opts: { now?: () => Date } = {}): Promise<DrainResult> {
+export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<DrainResult> {
   const clock = opts.now ?? (() => new Date());
+  const deadline = Date.now() + (opts.budgetMs ?? DEFAULT_BUDGET_MS);
+  // Strictly increasing within a pass, so the round robin among equals does not depend on two
+  // assignments landing in the same millisecond.
+  let last = 0;
+  const tick = () => {
+    last = Math.max(clock().getTime(), last + 1);
+    return new Date(last);
+  };
   const result: DrainResult = { assignments: [], incomplete: false };
-  const agents = await loadAvailableAgents(db);
+  let agents = await loadAvailableAgents(db);
   if (agents.length === 0) return result;
-  const sites = await loadSites(db);
+  let sites = await loadSites(db);
   // Conversations only their returner could take: left in the queue for someone else.
   const passedOver = new Set<string>();
-  for (;;) {
+  const attempts = new Map<string, number>();
+  let attemptedSinceRefresh = false;
+  pages: for (;;) {
     const open = [...sites.values()].filter((s) => s.routingMode === "auto" && agents.some((a) => pickAgent([a], s) !== null)).map((s) => s.id);
     if (open.length === 0) break;
-    const page = await db.conversation.findMany({
+    const page: QueuedRow[] = await db.conversation.findMany({
       where: { status: "queued", siteId: { in: open }, ...(passedOver.size ? { id: { notIn: [...passedOver] } } : {}) },
       orderBy: [...QUEUE_ORDER],
       take: PAGE,
@@ -96,34 +142,65 @@ export async function drainQueue(db: Db, opts: { now?: () => Date } = {}): Promi
     });
     if (page.length === 0) break;
     let progressed = false;
-    for (const conv of page) {
-      const site = sites.get(conv.siteId);
-      if (!site) continue;
-      for (let attempt = 1; ; attempt++) {
+    let next = 0;
+    while (next < page.length) {
+      if (Date.now() > deadline) {
+        result.incomplete = true;
+        break pages;
+      }
+      if (attemptedSinceRefresh && opts.refresh && (await opts.refresh())) {
+        agents = await loadAvailableAgents(db);
+        sites = await loadSites(db);
+        passedOver.clear();
+        attemptedSinceRefresh = false;
+        continue pages;
+      }
+      // Plan a batch on the snapshot, in queue order, booking each agent's slot locally so the
+      // batch spreads like one-by-one assignment would; then claim the batch concurrently (the
+      // claims touch different rows; on SQLite they simply run one after another).
+      const batch: Planned[] = [];
+      while (next < page.length && batch.length < BATCH) {
+        const conv = page[next++];
+        const site = sites.get(conv.siteId);
+        if (!site) continue;
         const agent = pickAgent(agents, site, conv.returnedById);
         if (!agent) {
           if (pickAgent(agents, site) !== null) passedOver.add(conv.id);
-          break;
+          continue;
         }
-        const now = clock();
-        const outcome = await claim(db, { conversationId: conv.id, agent, site, via: "auto", now });
-        if (outcome === "assigned") {
-          agent.openCount += 1;
-          agent.lastAssignedAt = now;
-          result.assignments.push({ conversationId: conv.id, agentId: agent.id, siteId: conv.siteId, queuedAt: conv.queuedAt, assignedAt: now });
-          progressed = true;
-          break;
-        }
-        if (outcome === "taken") {
-          progressed = true;
-          break;
-        }
-        await refreshAgent(db, agents, agent.id);
-        if (attempt >= ATTEMPTS_PER_CONVERSATION) {
-          result.incomplete = true;
-          break;
-        }
+        const now = tick();
+        batch.push({ conv, site, agent, now, before: agent.lastAssignedAt });
+        agent.openCount += 1;
+        agent.lastAssignedAt = now;
       }
+      if (batch.length === 0) continue;
+      attemptedSinceRefresh = true;
+      const outcomes = await Promise.all(batch.map((b) => claim(db, { conversationId: b.conv.id, agent: b.agent, site: b.site, via: "auto", now: b.now })));
+      const retry: QueuedRow[] = [];
+      for (let k = 0; k < batch.length; k++) {
+        const b = batch[k];
+        if (outcomes[k] === "assigned") {
+          const a = { conversationId: b.conv.id, agentId: b.agent.id, siteId: b.conv.siteId, queuedAt: b.conv.queuedAt, assignedAt: b.now, committedAt: new Date() };
+          result.assignments.push(a);
+          opts.onAssignment?.(a);
+          progressed = true;
+          continue;
+        }
+        // Give back the slot booked in the plan.
+        b.agent.openCount -= 1;
+        b.agent.lastAssignedAt = b.before;
+        if (outcomes[k] === "taken") {
+          progressed = true;
+          continue;
+        }
+        await refreshAgent(db, agents, b.agent.id);
+        const n = (attempts.get(b.conv.id) ?? 0) + 1;
+        attempts.set(b.conv.id, n);
+        if (n < ATTEMPTS_PER_CONVERSATION) retry.push(b.conv);
+        else result.incomplete = true;
+      }
+      // Conversations whose agent changed under them go again, first, with fresh agent data.
+      page.splice(next, 0, ...retry);
     }
     if (!progressed) break;
   }

@@ -1,24 +1,31 @@
 // One routing engine per server process. It runs drainQueue whenever asked (a conversation was
-// queued, capacity appeared) and folds requests that arrive mid-drain into one more pass, so a
-// burst of triggers costs two passes, not N. Several engines (processes) may drain the same
-// database at once: the database decides every race (see assign.ts). No socket or HTTP here:
-// whoever owns the engine learns about assignments through the onAssigned hook.
+// queued, capacity appeared) and folds requests that arrive mid-drain into the running drain, so a
+// burst of triggers costs one more pass, not N. Across processes the engines take turns through
+// the drain lease (lease.ts): one drains, the others record their request and the drainer picks
+// it up within DIRTY_CHECK_MS. Safety is in the database either way (see assign.ts). No socket or
+// HTTP here: whoever owns the engine learns about assignments through the onAssigned hook.
+import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import { drainQueue, type Assignment } from "./assign.ts";
+import { acquireLease, dropLease, releaseLease, requestCount, requestDrain } from "./lease.ts";
 import { onRoutingChange } from "./signals.ts";
 
 export interface EngineHooks {
   /**
-   * Called after each pass that assigned something. `requestedAt` (ms since epoch) is when the
-   * oldest trigger this pass served arrived: assignment latency is measured from it.
+   * Called as soon as an assignment is committed. `requestedAt` (ms since epoch) is when the
+   * oldest trigger the pass serves arrived: assignment latency is measured from it.
    */
   onAssigned?: (assignments: Assignment[], requestedAt: number) => Promise<void> | void;
   onError?: (err: unknown) => void;
 }
 
+const LEASE_MS = 10_000;
+/** how often the draining engine looks for other processes' requests during a pass */
+const DIRTY_CHECK_MS = 100;
 const MAX_PASSES = 50;
 
 export class RoutingEngine {
+  readonly id = randomUUID();
   private running: Promise<void> | null = null;
   private again = false;
   private requestedAt: number | null = null;
@@ -33,7 +40,7 @@ export class RoutingEngine {
     this.unsubscribe = onRoutingChange(db, () => void this.drain());
   }
 
-  /** Assigns what can be assigned now; resolves when the queue is drained as far as it goes. */
+  /** Assigns what can be assigned now (here, or by the engine holding the lease). */
   drain(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.requestedAt ??= Date.now();
@@ -48,24 +55,74 @@ export class RoutingEngine {
   }
 
   private async run(): Promise<void> {
+    let holding = false;
     try {
-      for (let pass = 0; pass < MAX_PASSES; pass++) {
+      let seen: number | null = null;
+      do {
+        this.again = false;
+        await requestDrain(this.db);
+        seen = await acquireLease(this.db, this.id, LEASE_MS);
+        // Held elsewhere: the holder sees our request before it lets go. A trigger that came in
+        // while we asked needs asking again.
+      } while (seen === null && this.again && !this.closed);
+      if (seen === null) {
+        this.requestedAt = null;
+        return;
+      }
+      holding = true;
+      let leaseAt = Date.now();
+      let checkedAt = Date.now();
+      // At most every DIRTY_CHECK_MS: has anyone (this process or another) asked since?
+      const refresh = async (): Promise<boolean> => {
+        const now = Date.now();
+        if (now - checkedAt < DIRTY_CHECK_MS) return false;
+        checkedAt = now;
+        if (now - leaseAt > LEASE_MS / 3) {
+          await acquireLease(this.db, this.id, LEASE_MS);
+          leaseAt = now;
+        }
+        let asked = this.takeRequest();
+        const count = await requestCount(this.db);
+        if (count !== seen) {
+          seen = count;
+          asked = true;
+        }
+        return asked;
+      };
+      for (let pass = 0; pass < MAX_PASSES && !this.closed; pass++) {
         this.again = false;
         const requestedAt = this.requestedAt ?? Date.now();
         this.requestedAt = null;
-        const { assignments, incomplete } = await drainQueue(this.db);
-        if (assignments.length && this.on.onAssigned) this.track(this.on.onAssigned(assignments, requestedAt));
-        if (incomplete) {
-          this.again = true;
-          this.requestedAt ??= requestedAt;
+        const { incomplete } = await drainQueue(this.db, {
+          refresh,
+          onAssignment: (a) => {
+            if (this.on.onAssigned) this.track(this.on.onAssigned([a], requestedAt));
+          },
+        });
+        if (!incomplete && !this.again && (await releaseLease(this.db, this.id, seen))) {
+          holding = false;
+          return;
         }
-        if (!this.again || this.closed) return;
+        this.requestedAt ??= requestedAt;
+        seen = await requestCount(this.db);
+        leaseAt = Date.now();
+        await acquireLease(this.db, this.id, LEASE_MS);
       }
-      // Still asked for more after MAX_PASSES: hand over to a fresh run rather than spin here.
-      if (this.again) setImmediate(() => void this.drain());
+      // Still asked for more after MAX_PASSES: hand over rather than spin here.
+      if (!this.closed) setImmediate(() => void this.drain());
     } catch (err) {
       this.on.onError?.(err);
+    } finally {
+      if (holding) await dropLease(this.db, this.id).catch((err: unknown) => this.on.onError?.(err));
     }
+  }
+
+  /** A trigger arrived during this pass: the pass takes it over (re-reads the agents). */
+  private takeRequest(): boolean {
+    if (!this.again) return false;
+    this.again = false;
+    this.requestedAt = null;
+    return true;
   }
 
   private track(result: Promise<void> | void): void {

@@ -4,7 +4,7 @@ import type { Db } from "../db/client.ts";
 import { DomainError } from "../errors.ts";
 import type { Assignment } from "./assign.ts";
 import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
-import { logEvent, openCountOf } from "./events.ts";
+import { logEvent } from "./events.ts";
 import { isEligible } from "./policy.ts";
 import { withRetry } from "./retry.ts";
 import { reserveSlot } from "./slots.ts";
@@ -43,9 +43,10 @@ export async function reopenConversation(db: Db, conversationId: string, by: Reo
       });
       if (reopened.count === 0) throw new Refused();
       if (agent && eligible) {
-        if (await reserveSlot(tx, agent, site, now)) {
+        const openCount = await reserveSlot(tx, agent, site, now);
+        if (openCount !== null) {
           await tx.conversation.update({ where: { id: conv.id }, data: { status: "assigned", assigneeId: agent.id, assignedAt: now } });
-          await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: agent.id, openCount: await openCountOf(tx, agent.id), detail: "reopen" });
+          await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: agent.id, openCount, detail: "reopen" });
           await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conv.id), agent: await agentRef(tx, agent.id), via: "reopen" });
           return agent.id;
         }

@@ -1,7 +1,8 @@
 // Transactions that lost a lock race are retried, not reported: a PostgreSQL deadlock victim or
 // serialization failure, or SQLite's "database is locked" when another process held the write
 // lock past the busy timeout. Everything else is a real error and propagates at once.
-const RETRYABLE_CODES = new Set(["P2034", "P1008", "40P01", "40001", "SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT"]);
+// P2028: no connection for the transaction in time (a busy pool), worth another try.
+const RETRYABLE_CODES = new Set(["P2034", "P1008", "P2028", "40P01", "40001", "SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT"]);
 
 export function isRetryable(err: unknown, depth = 0): boolean {
   if (typeof err !== "object" || err === null || depth > 4) return false;

@@ -6,11 +6,12 @@ import { capacityOf, type AgentState, type SiteRouting } from "./policy.ts";
 import { availableWhere } from "./state.ts";
 
 /**
- * Takes one slot of `agent` for a conversation of `site`; false when the agent is no longer
- * eligible (full, away, offline, disconnected, removed from the site, or their capacity changed).
+ * Takes one slot of `agent` for a conversation of `site` and returns their new open count; null
+ * when the agent is no longer eligible (full, away, offline, disconnected, removed from the site,
+ * or their capacity changed).
  */
-export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<boolean> {
-  const reserved = await tx.agent.updateMany({
+export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
+  const reserved = await tx.agent.updateManyAndReturn({
     where: {
       id: agent.id,
       ...availableWhere,
@@ -19,8 +20,9 @@ export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxCha
       ...(site.membersOnly ? { memberships: { some: { siteId: site.id } } } : {}),
     },
     data: { openCount: { increment: 1 }, lastAssignedAt: now },
+    select: { openCount: true },
   });
-  return reserved.count === 1;
+  return reserved.length === 1 ? reserved[0].openCount : null;
 }
 
 export async function freeSlot(tx: Tx, agentId: string): Promise<void> {

@@ -68,7 +68,7 @@ async function toAgent(db: Db, conv: { id: string; siteId: string; queuedAt: Dat
       // Both agent rows in id order, so two crossing transfers cannot deadlock.
       for (const id of [from, to].sort()) {
         if (id === from) await freeSlot(tx, from);
-        else if (!(await reserveSlot(tx, target, site, now))) throw new DomainError("not_eligible", "That agent is no longer available");
+        else if ((await reserveSlot(tx, target, site, now)) === null) throw new DomainError("not_eligible", "That agent is no longer available");
       }
       await logEvent(tx, { kind: "released", conversationId: conv.id, agentId: from, openCount: await openCountOf(tx, from), detail: "transfer" });
       await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: to, openCount: await openCountOf(tx, to), detail: "transfer" });
