@@ -277,6 +277,7 @@ export class ChatDriver {
   }
 
   closeAll(): number {
+    this.previous.clear();
     const n = this.agents.length + this.visitors.length;
     for (const s of [...this.agents.splice(0), ...this.visitors.splice(0).map((v) => v.socket)]) {
       s.removeAllListeners();

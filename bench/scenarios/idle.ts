@@ -10,6 +10,7 @@ interface IdleMeasure {
   connectPerSecond: number;
   rssPerConnKb: number;
   heapPerConnKb: number;
+  externalPerConnKb: number;
   rssBeforeMb: number;
   rssAfterMb: number;
   delivery: Delivery;
@@ -30,6 +31,7 @@ async function measure(h: Harness, kind: ServerKind, n: number): Promise<IdleMea
       connectPerSecond: connected / seconds,
       rssPerConnKb: (after.rss - before.rss) / Math.max(1, connected) / 1024,
       heapPerConnKb: (after.heapUsed - before.heapUsed) / Math.max(1, connected) / 1024,
+      externalPerConnKb: (after.external - before.external) / Math.max(1, connected) / 1024,
       rssBeforeMb: before.rss / 2 ** 20,
       rssAfterMb: after.rss / 2 ** 20,
       delivery: { sent: n, received: sessions - duplicates, duplicates, lost: n - connected, errors: 0 },
@@ -59,6 +61,7 @@ export async function idle(h: Harness): Promise<ScenarioOutcome> {
       row("connect rate", "/s", parley.connectPerSecond, bare.connectPerSecond),
       row(`RSS per connection (${n})`, "KB", parley.rssPerConnKb, bare.rssPerConnKb, "≤ 1.5× bare at 10,000", h.quick ? null : ratio <= 1.5),
       row("heap per connection", "KB", parley.heapPerConnKb, bare.heapPerConnKb),
+      row("external (buffers) per connection", "KB", parley.externalPerConnKb, bare.externalPerConnKb),
       row("server RSS with all connected", "MB", parley.rssAfterMb, bare.rssAfterMb),
     ],
     delivery: parley.delivery,

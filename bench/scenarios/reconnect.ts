@@ -95,7 +95,7 @@ export async function reconnect(h: Harness): Promise<ScenarioOutcome> {
       row("back p95, from restart start", "ms", parley.sinceRestart.p95, bare.sinceRestart.p95, "< 3 s (5,000 clients)", h.quick ? null : parley.sinceRestart.p95 < 3_000),
       row("back p95, from new process listening", "ms", parley.sinceListening.p95, bare.sinceListening.p95),
       row("downtime: close start → new process listening", "ms", parley.downtimeMs, bare.downtimeMs),
-      row("never came back", "%", neverBack(parley), neverBack(bare), "0 %", h.quick ? null : parley.back === parley.clients),
+      row(`not back within ${timeoutMs / 1000} s`, "%", neverBack(parley), neverBack(bare), "0 %", h.quick ? null : parley.back === parley.clients),
     ],
     delivery: parley.delivery,
     failures,

@@ -51,6 +51,11 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
           break;
         }
       }
+      // Below the first step: halve until a rate holds (a few times at most).
+      for (let rate = Math.floor(steps[0] / 2), tries = 0; !lastGood && tries < 3; rate = Math.floor(rate / 2), tries++) {
+        if (await attempt(rate)) lastGood = rate;
+        else firstBad = rate;
+      }
       // One step of bisection between the last good and the first bad rate (full runs only).
       if (!h.quick && firstBad && lastGood && firstBad / lastGood > 1.3) {
         const mid = Math.round((lastGood + firstBad) / 2 / 50) * 50;
