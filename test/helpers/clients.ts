@@ -21,7 +21,8 @@ export interface VisitorOptions {
 }
 
 /** A visitor socket, connected, with the `session` the server sent. */
-export async function connectVisitor(server: TestServer, opts: VisitorOptions = {}): Promise<{ socket: Socket; session: VisitorSessionDto }> {
+/** An unconnected-yet visitor socket, as a host page on `origin` would open it. */
+function visitorSocket(server: TestServer, opts: VisitorOptions): Socket {
   const socket = io(`${server.url}/visitor`, {
     auth: { siteKey: opts.siteKey ?? server.demoKey, ...(opts.token ? { token: opts.token } : {}) },
     extraHeaders: { origin: opts.origin ?? server.url },
@@ -30,6 +31,11 @@ export async function connectVisitor(server: TestServer, opts: VisitorOptions = 
     forceNew: true,
   });
   open.push(socket);
+  return socket;
+}
+
+export async function connectVisitor(server: TestServer, opts: VisitorOptions = {}): Promise<{ socket: Socket; session: VisitorSessionDto }> {
+  const socket = visitorSocket(server, opts);
   const session = waitFor<VisitorSessionDto>(socket, "session");
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -40,14 +46,7 @@ export async function connectVisitor(server: TestServer, opts: VisitorOptions = 
 
 /** Connects expecting a refusal; resolves with the handshake error. */
 export function visitorRefused(server: TestServer, opts: VisitorOptions = {}): Promise<Error & { data?: { code?: string } }> {
-  const socket = io(`${server.url}/visitor`, {
-    auth: { siteKey: opts.siteKey ?? server.demoKey, ...(opts.token ? { token: opts.token } : {}) },
-    extraHeaders: { origin: opts.origin ?? server.url },
-    transports: opts.transports ?? ["websocket"],
-    reconnection: false,
-    forceNew: true,
-  });
-  open.push(socket);
+  const socket = visitorSocket(server, opts);
   return new Promise((resolve, reject) => {
     socket.once("connect", () => reject(new Error("connection was accepted")));
     socket.once("connect_error", (err) => resolve(err as Error & { data?: { code?: string } }));
