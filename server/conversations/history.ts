@@ -13,6 +13,8 @@ const MAX_TERMS = 8;
 
 export interface HistoryFilter {
   siteId?: string;
+  /** only these sites (the caller's, from the authorization policy); null or absent: every site */
+  siteIds?: string[] | null;
   agentId?: string;
   from?: Date;
   to?: Date;
@@ -55,6 +57,7 @@ export async function listHistory(db: Db, filter: HistoryFilter): Promise<Histor
     where: {
       status: "closed",
       ...(filter.siteId ? { siteId: filter.siteId } : {}),
+      ...(filter.siteIds ? { AND: [{ siteId: { in: filter.siteIds } }] } : {}),
       ...(filter.agentId ? { assigneeId: filter.agentId } : {}),
       ...(filter.from || filter.to ? { createdAt } : {}),
       ...(filter.tag ? { tags: { contains: tagNeedle(filter.tag) } } : {}),

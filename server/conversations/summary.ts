@@ -36,10 +36,15 @@ export async function summaryOf(db: Db, id: string): Promise<ConversationSummary
 
 export async function listSummaries(
   db: Db,
-  filter: { status?: ConversationStatus; assigneeId?: string; limit?: number },
+  /** siteIds: only these sites' conversations; null or absent means every site */
+  filter: { status?: ConversationStatus; assigneeId?: string; limit?: number; siteIds?: string[] | null },
 ): Promise<ConversationSummaryDto[]> {
   const rows = await db.conversation.findMany({
-    where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.assigneeId ? { assigneeId: filter.assigneeId } : {}) },
+    where: {
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.assigneeId ? { assigneeId: filter.assigneeId } : {}),
+      ...(filter.siteIds ? { siteId: { in: filter.siteIds } } : {}),
+    },
     orderBy: filter.status === "queued" ? [{ queuedAt: "asc" }, { id: "asc" }] : [{ createdAt: "desc" }],
     take: filter.limit ?? 200,
     include: summaryInclude,

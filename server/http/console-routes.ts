@@ -9,6 +9,7 @@ import { MAX_MESSAGE_LENGTH, MAX_TAG_LENGTH } from "../protocol.ts";
 import { createCanned, deleteCanned, searchCanned, toCannedDto, updateCanned } from "../canned/service.ts";
 import { listHistory } from "../conversations/history.ts";
 import { parseBody, requireAgentRoute } from "./routes-kit.ts";
+import { visibleSiteIds } from "../auth/policy.ts";
 
 const id = z.string().min(1).max(64);
 const date = z.iso.date().or(z.iso.datetime({ offset: true }));
@@ -43,20 +44,21 @@ export function consoleRoutes(db: Db, log: Logger): Router {
 
   r.get(
     "/history",
-    requireAgentRoute(db, async (_caller, req, res) => {
+    requireAgentRoute(db, async (caller, req, res) => {
       const q = parseBody(historyQuery, req.query);
       const from = parseDate(q.from, false);
       const to = parseDate(q.to, true);
       if (from && to && from > to) throw new DomainError("bad_request", "from: must not be after to");
-      res.json(await listHistory(db, { siteId: q.site, agentId: q.agent, from, to, tag: q.tag, rating: q.rating, q: q.q, cursor: q.cursor }));
+      res.json(await listHistory(db, { siteId: q.site, agentId: q.agent, from, to, tag: q.tag, rating: q.rating, q: q.q, cursor: q.cursor, siteIds: await visibleSiteIds(db, caller) }));
     }),
   );
 
   // Names for filters and labels; the admin API has the full records.
   r.get(
     "/sites",
-    requireAgentRoute(db, async (_caller, _req, res) => {
-      res.json(await db.site.findMany({ select: { id: true, key: true, name: true }, orderBy: [{ name: "asc" }, { id: "asc" }] }));
+    requireAgentRoute(db, async (caller, _req, res) => {
+      const mine = await visibleSiteIds(db, caller);
+      res.json(await db.site.findMany({ where: mine ? { id: { in: mine } } : {}, select: { id: true, key: true, name: true }, orderBy: [{ name: "asc" }, { id: "asc" }] }));
     }),
   );
 

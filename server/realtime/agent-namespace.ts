@@ -4,6 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { agentForSession, readCookie, SESSION_COOKIE } from "../auth/sessions.ts";
+import { conversationFor, visibleSiteIds, type Action, type Principal } from "../auth/policy.ts";
 import { DomainError } from "../errors.ts";
 import { toAgentDto } from "../agents/service.ts";
 import { toConversationDto } from "../conversations/dto.ts";
@@ -70,22 +71,21 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   registerAgentReadEvents(socket, deps, ctx);
   registerAgentRoutingEvents(socket, deps, ctx);
 
-  const existing = async (conversationId: string) => {
-    const conv = await conversations.getConversation(db, conversationId);
-    if (!conv) throw new DomainError("not_found", "No such conversation");
-    return conv;
-  };
+  const caller: Principal = { kind: "agent", agentId, role: socket.data.role };
+  // Only conversations of the agent's sites exist for them (auth/policy.ts).
+  const existing = (conversationId: string, action: Action = "conversation:write") => conversationFor(db, caller, action, conversationId);
 
   socket.on(
     "conversation:list",
     handle(ctx("conversation:list"), s.conversationList, async (input) =>
-      listSummaries(db, { status: input.status, assigneeId: input.mine ? agentId : undefined }),
+      listSummaries(db, { status: input.status, assigneeId: input.mine ? agentId : undefined, siteIds: await visibleSiteIds(db, { agentId, role: socket.data.role }) }),
     ),
   );
 
   socket.on(
     "conversation:get",
     handle(ctx("conversation:get"), s.conversationRef, async ({ conversationId }) => {
+      await existing(conversationId, "conversation:read");
       const conversation = await summaryOf(db, conversationId);
       if (!conversation) throw new DomainError("not_found", "No such conversation");
       await socket.join(rooms.watching(conversationId));
@@ -120,7 +120,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   socket.on(
     "messages:since",
     handle(ctx("messages:since"), s.since, async (input) => {
-      await existing(input.conversationId);
+      await existing(input.conversationId, "conversation:read");
       return conversations.messagesSince(db, input.conversationId, input.afterSeq, { notes: true });
     }),
   );

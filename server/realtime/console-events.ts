@@ -6,6 +6,7 @@ import { getConversation } from "../conversations/service.ts";
 import { pastConversations } from "../conversations/history.ts";
 import { setTags } from "../conversations/tags.ts";
 import type { Db } from "../db/client.ts";
+import { conversationFor, type Principal } from "../auth/policy.ts";
 import { DomainError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { handle, type HandlerContext } from "./handler.ts";
@@ -17,10 +18,12 @@ import type { AgentSocket } from "./types.ts";
 export function registerConsoleEvents(socket: AgentSocket, deps: { db: Db; log: Logger; notifier: Notifier }, ctx: (event: string) => HandlerContext): void {
   const { db, log, notifier } = deps;
   const { agentId } = socket.data;
+  const me: Principal = { kind: "agent", agentId, role: socket.data.role };
 
   socket.on(
     "conversation:tags",
     handle(ctx("conversation:tags"), cs.conversationTags, async ({ conversationId, tags }) => {
+      await conversationFor(db, me, "conversation:write", conversationId);
       await setTags(db, conversationId, tags);
       log.info({ conversationId, agentId, count: tags.length }, "conversation tagged");
       await notifier.conversation(conversationId);
@@ -32,7 +35,10 @@ export function registerConsoleEvents(socket: AgentSocket, deps: { db: Db; log: 
 
   socket.on(
     "visitor:conversations",
-    handle(ctx("visitor:conversations"), s.conversationRef, async ({ conversationId }) => pastConversations(db, conversationId)),
+    handle(ctx("visitor:conversations"), s.conversationRef, async ({ conversationId }) => {
+      await conversationFor(db, me, "conversation:read", conversationId);
+      return pastConversations(db, conversationId);
+    }),
   );
 
   socket.on(

@@ -1,6 +1,7 @@
 // Routing events on both namespaces: the agent's status, the queue, accept (manual pick-up),
 // transfer and reopen; and the visitor's reopen. Thin: validate, call the engine, notify.
 import type { Db } from "../db/client.ts";
+import { conversationFor, type Principal } from "../auth/policy.ts";
 import type { Logger } from "../logger.ts";
 import { toAgentDto } from "../agents/service.ts";
 import { toConversationDto } from "../conversations/dto.ts";
@@ -46,6 +47,7 @@ async function reopen(deps: Deps, conversationId: string, by: ReopenBy) {
 export function registerAgentRoutingEvents(socket: AgentSocket, deps: Deps, ctx: Ctx): void {
   const { db, log, notifier } = deps;
   const { agentId, role } = socket.data;
+  const me: Principal = { kind: "agent", agentId, role };
 
   socket.on(
     "agent:status",
@@ -70,6 +72,7 @@ export function registerAgentRoutingEvents(socket: AgentSocket, deps: Deps, ctx:
   socket.on(
     "conversation:accept",
     handle(ctx("conversation:accept"), s.conversationRef, async ({ conversationId }) => {
+      await conversationFor(db, me, "conversation:accept", conversationId);
       const assignment = await acceptConversation(db, conversationId, agentId);
       await notifier.routing.assigned([assignment]);
       return current(db, conversationId);
@@ -79,6 +82,7 @@ export function registerAgentRoutingEvents(socket: AgentSocket, deps: Deps, ctx:
   socket.on(
     "conversation:transfer",
     handle(ctx("conversation:transfer"), s.transfer, async ({ conversationId, toAgentId }) => {
+      await conversationFor(db, me, "conversation:transfer", conversationId);
       const result = await transferConversation(db, { conversationId, actor: { agentId, role }, toAgentId });
       log.info({ conversationId, from: result.released.agentId, to: toAgentId ?? "queue", by: agentId }, "conversation transferred");
       await notifier.routing.released([result.released]);
@@ -89,7 +93,10 @@ export function registerAgentRoutingEvents(socket: AgentSocket, deps: Deps, ctx:
 
   socket.on(
     "conversation:reopen",
-    handle(ctx("conversation:reopen"), s.conversationRef, async ({ conversationId }) => reopen(deps, conversationId, { agentId })),
+    handle(ctx("conversation:reopen"), s.conversationRef, async ({ conversationId }) => {
+      await conversationFor(db, me, "conversation:write", conversationId);
+      return reopen(deps, conversationId, { agentId });
+    }),
   );
 }
 

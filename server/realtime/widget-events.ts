@@ -1,6 +1,7 @@
 // Widget events beyond the backbone's: read receipts (visitor and agent side), identify and the
 // offline form. Registered from the two namespaces' connection handlers.
 import type { Db } from "../db/client.ts";
+import { conversationFor } from "../auth/policy.ts";
 import type { Logger } from "../logger.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
@@ -73,6 +74,9 @@ export function registerVisitorWidgetEvents(socket: VisitorSocket, deps: Deps, c
 export function registerAgentReadEvents(socket: AgentSocket, deps: Deps, ctx: Ctx): void {
   socket.on(
     "conversation:read",
-    handle(ctx("conversation:read"), ws.read, (input) => read(deps, "agent", input, null)),
+    handle(ctx("conversation:read"), ws.read, async (input) => {
+      await conversationFor(deps.db, { kind: "agent", agentId: socket.data.agentId, role: socket.data.role }, "conversation:read", input.conversationId);
+      return read(deps, "agent", input, null);
+    }),
   );
 }

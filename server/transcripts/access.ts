@@ -2,7 +2,6 @@
 // tokens with the transcripts scope everything (they are created by admins), and a visitor only
 // the plain text of a conversation their own token opened.
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 import type { TranscriptFormat } from "./formats.ts";
 
@@ -13,23 +12,9 @@ export type TranscriptReader =
   | { kind: "token"; tokenId: string; scopes: string[] }
   | { kind: "visitor"; visitorId: string; siteId: string };
 
-/** Sites an agent belongs to: open ones, and membersOnly ones that list them. */
-function sitesOf(agentId: string): Prisma.SiteWhereInput {
-  return { OR: [{ membersOnly: false }, { members: { some: { agentId } } }] };
-}
-
-/** Site membership, as routing defines it: admins see every site. */
-export async function canAgentSeeSite(db: Db, agent: { agentId: string; role: "admin" | "agent" }, siteId: string): Promise<boolean> {
-  if (agent.role === "admin") return true;
-  return (await db.site.count({ where: { AND: [{ id: siteId }, sitesOf(agent.agentId)] } })) > 0;
-}
-
-/** Site ids an agent may export; null means every site. */
-export async function visibleSiteIds(db: Db, agent: { agentId: string; role: "admin" | "agent" }): Promise<string[] | null> {
-  if (agent.role === "admin") return null;
-  if ((await db.site.count({ where: { membersOnly: true } })) === 0) return null;
-  return (await db.site.findMany({ where: sitesOf(agent.agentId), select: { id: true } })).map((s) => s.id);
-}
+// Site membership lives in the authorization policy; re-exported for the export code.
+export { canAgentSeeSite, visibleSiteIds } from "../auth/policy.ts";
+import { canAgentSeeSite } from "../auth/policy.ts";
 
 export function hasTranscriptScope(scopes: readonly string[]): boolean {
   return scopes.includes(TRANSCRIPT_SCOPE) || scopes.includes("*");

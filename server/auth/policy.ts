@@ -1,0 +1,195 @@
+// The authorization policy: who may do what, in one place. Adapters (socket handlers, HTTP routes)
+// name the action they perform; this module says whether the caller's role allows it and, for
+// staff, whether the conversation's site is one of theirs. The tables below list every socket
+// event and every /api/v1 route with its action, and a test fails when one is missing.
+import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/sqlite/client.ts";
+import { DomainError } from "../errors.ts";
+
+export type Action =
+  | "public" // no caller needed (sign-in, the OpenAPI document)
+  | "self" // the caller's own account, session or visitor profile
+  | "conversation:read"
+  | "conversation:write"
+  | "queue:list"
+  | "conversation:accept"
+  | "conversation:transfer"
+  | "transcript:export"
+  | "canned:manage"
+  | "sites:manage"
+  | "agents:manage"
+  | "tokens:manage"
+  | "webhooks:manage";
+
+export type Role = "anonymous" | "visitor" | "identified-visitor" | "agent" | "admin" | "token";
+
+export type Principal =
+  | { kind: "anonymous" }
+  | { kind: "visitor"; siteId: string; visitorId: string; identified: boolean }
+  | { kind: "agent"; agentId: string; role: "admin" | "agent" }
+  | { kind: "token"; scopes: readonly string[] };
+
+/** Which roles may attempt an action at all; site and ownership checks come on top. */
+export const ROLE_ACTIONS: Record<Action, readonly Role[]> = {
+  public: ["anonymous", "visitor", "identified-visitor", "agent", "admin", "token"],
+  self: ["visitor", "identified-visitor", "agent", "admin"],
+  // visitors: only their own conversations (conversationFor checks the owner)
+  "conversation:read": ["visitor", "identified-visitor", "agent", "admin", "token"],
+  "conversation:write": ["visitor", "identified-visitor", "agent", "admin", "token"],
+  "queue:list": ["agent", "admin"],
+  "conversation:accept": ["agent", "admin"],
+  "conversation:transfer": ["agent", "admin"],
+  "transcript:export": ["agent", "admin", "token"],
+  "canned:manage": ["agent", "admin"],
+  "sites:manage": ["admin"],
+  "agents:manage": ["admin"],
+  "tokens:manage": ["admin"],
+  "webhooks:manage": ["admin", "token"],
+};
+
+export function roleOf(p: Principal): Role {
+  switch (p.kind) {
+    case "anonymous":
+      return "anonymous";
+    case "visitor":
+      return p.identified ? "identified-visitor" : "visitor";
+    case "agent":
+      return p.role;
+    case "token":
+      return "token";
+  }
+}
+
+export function allowed(p: Principal, action: Action): boolean {
+  return ROLE_ACTIONS[action].includes(roleOf(p));
+}
+
+export function authorize(p: Principal, action: Action): void {
+  if (allowed(p, action)) return;
+  if (p.kind === "anonymous") throw new DomainError("unauthorized", "Sign in first");
+  throw new DomainError("forbidden", "You may not do that");
+}
+
+type Staff = { agentId: string; role: "admin" | "agent" };
+
+/** Sites an agent belongs to, as routing defines it: open ones, and membersOnly ones that list them. */
+function sitesWhere(agentId: string): Prisma.SiteWhereInput {
+  return { OR: [{ membersOnly: false }, { members: { some: { agentId } } }] };
+}
+
+export async function canAgentSeeSite(db: Db, agent: Staff, siteId: string): Promise<boolean> {
+  if (agent.role === "admin") return true;
+  return (await db.site.count({ where: { AND: [{ id: siteId }, sitesWhere(agent.agentId)] } })) > 0;
+}
+
+/** Site ids an agent may see; null means every site (admins, or no site is members-only). */
+export async function visibleSiteIds(db: Db, agent: Staff): Promise<string[] | null> {
+  if (agent.role === "admin") return null;
+  if ((await db.site.count({ where: { membersOnly: true } })) === 0) return null;
+  return (await db.site.findMany({ where: sitesWhere(agent.agentId), select: { id: true } })).map((s) => s.id);
+}
+
+/**
+ * The conversation, if `p` may perform `action` on it. A conversation the caller may not see is
+ * "not found", never "forbidden", so ids of other sites' chats cannot be probed.
+ */
+export async function conversationFor(db: Db, p: Principal, action: Action, conversationId: string) {
+  authorize(p, action);
+  const conv = await db.conversation.findUnique({ where: { id: conversationId } });
+  const missing = new DomainError("not_found", "No such conversation");
+  if (!conv) throw missing;
+  if (p.kind === "visitor" && (conv.visitorId !== p.visitorId || conv.siteId !== p.siteId)) throw missing;
+  if (p.kind === "agent" && !(await canAgentSeeSite(db, p, conv.siteId))) throw missing;
+  return conv;
+}
+
+/** The same check for a site id an agent names (history filters, exports). */
+export async function authorizeSite(db: Db, agent: Staff, siteId: string): Promise<void> {
+  if (!(await canAgentSeeSite(db, agent, siteId))) throw new DomainError("forbidden", "You are not an agent of this site");
+}
+
+/**
+ * Every socket event, per namespace, with its action. Events that act on a conversation check
+ * it with conversationFor(); the rest are scoped to the caller (their own visitor or agent).
+ */
+export const SOCKET_EVENTS: Record<"agent" | "visitor", Record<string, Action>> = {
+  agent: {
+    "conversation:list": "conversation:read",
+    "conversation:get": "conversation:read",
+    "conversation:close": "conversation:write",
+    "conversation:tags": "conversation:write",
+    "conversation:read": "conversation:read",
+    "conversation:accept": "conversation:accept",
+    "conversation:transfer": "conversation:transfer",
+    "conversation:reopen": "conversation:write",
+    "message:send": "conversation:write",
+    "messages:since": "conversation:read",
+    typing: "conversation:write",
+    "visitor:conversations": "conversation:read",
+    "agents:list": "conversation:transfer",
+    "agent:status": "self",
+    "queue:list": "queue:list",
+  },
+  visitor: {
+    "conversation:open": "conversation:write",
+    "conversation:offline": "conversation:write",
+    "conversation:close": "conversation:write",
+    "conversation:rate": "conversation:write",
+    "conversation:read": "conversation:read",
+    "conversation:reopen": "conversation:write",
+    "message:send": "conversation:write",
+    "messages:since": "conversation:read",
+    typing: "conversation:write",
+    "visitor:update": "self",
+    "visitor:identify": "self",
+  },
+};
+
+/**
+ * Every /api/v1 route with its action. Admin routes check the admin role (authn.requireAdmin),
+ * REST routes a token scope or an admin session (api-access.ts), console routes a signed-in
+ * agent plus the site checks above.
+ */
+export const HTTP_ROUTES: Record<string, Action> = {
+  "POST /api/v1/auth/login": "public",
+  "POST /api/v1/auth/logout": "self",
+  "GET /api/v1/auth/me": "self",
+  "POST /api/v1/auth/password": "self",
+  // first-run only: refused once any agent exists
+  "GET /api/v1/setup": "public",
+  "POST /api/v1/setup": "public",
+  "GET /api/v1/widget/config/:siteKey": "public",
+  "GET /api/v1/openapi.json": "public",
+  "GET /api/v1/conversations/:id/transcript.:format": "transcript:export",
+  "GET /api/v1/transcripts/export": "transcript:export",
+  "GET /api/v1/history": "conversation:read",
+  "GET /api/v1/sites": "conversation:read",
+  "GET /api/v1/canned-responses": "canned:manage",
+  "POST /api/v1/canned-responses": "canned:manage",
+  "PATCH /api/v1/canned-responses/:id": "canned:manage",
+  "DELETE /api/v1/canned-responses/:id": "canned:manage",
+  "GET /api/v1/admin/sites": "sites:manage",
+  "GET /api/v1/admin/sites/:id": "sites:manage",
+  "POST /api/v1/admin/sites": "sites:manage",
+  "PATCH /api/v1/admin/sites/:id": "sites:manage",
+  "POST /api/v1/admin/sites/:id/identity-secret": "sites:manage",
+  "GET /api/v1/admin/agents": "agents:manage",
+  "POST /api/v1/admin/agents": "agents:manage",
+  "PATCH /api/v1/admin/agents/:id": "agents:manage",
+  "GET /api/v1/admin/tokens": "tokens:manage",
+  "POST /api/v1/admin/tokens": "tokens:manage",
+  "DELETE /api/v1/admin/tokens/:id": "tokens:manage",
+  "GET /api/v1/conversations": "conversation:read",
+  "GET /api/v1/conversations/:id": "conversation:read",
+  "GET /api/v1/conversations/:id/messages": "conversation:read",
+  "POST /api/v1/conversations/:id/messages": "conversation:write",
+  "POST /api/v1/conversations/:id/close": "conversation:write",
+  "GET /api/v1/webhooks": "webhooks:manage",
+  "POST /api/v1/webhooks": "webhooks:manage",
+  "GET /api/v1/webhooks/:id": "webhooks:manage",
+  "PATCH /api/v1/webhooks/:id": "webhooks:manage",
+  "DELETE /api/v1/webhooks/:id": "webhooks:manage",
+  "POST /api/v1/webhooks/:id/secret": "webhooks:manage",
+  "GET /api/v1/webhooks/:id/deliveries": "webhooks:manage",
+  "POST /api/v1/webhooks/:id/deliveries/:deliveryId/redeliver": "webhooks:manage",
+};
