@@ -1,30 +1,22 @@
 // Every event type reaches a real receiver on loopback, signed so the README's check verifies
 // it, with the payload the README documents; private notes only reach endpoints that opted in.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationDto, ConversationSummaryDto, MessageDto, WebhookEnvelope } from "../../server/protocol.ts";
 import { identityHash } from "../../server/visitors/identify.ts";
 import { dbKinds } from "../helpers/databases.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
-import { closeAllClients, connectVisitor, ok, onlineAgent } from "../helpers/clients.ts";
+import { addAgent, startServer } from "../helpers/server.ts";
+import { connectVisitor, ok, onlineAgent } from "../helpers/clients.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
-import { apiToken, FAST, register } from "./fixtures.ts";
-import { Receiver, verify } from "./receiver.ts";
+import { apiToken, FAST, receiverFor, register, webhookFixture } from "./fixtures.ts";
+import { verify } from "./receiver.ts";
 
-let server: TestServer | undefined;
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  closeAllClients();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await server?.close();
-  server = undefined;
-});
+const fx = webhookFixture();
 
 describe.each(dbKinds())("webhook delivery on %s", (db) => {
   it("sends every event type, signed, with the documented payloads; notes only to endpoints that opt in", async () => {
-    server = await startServer({ db, config: { webhooks: FAST } });
-    const everything = await new Receiver().start();
-    const notes = await new Receiver().start("/notes");
-    receivers.push(everything, notes);
+    const server = (fx.server = await startServer({ db, config: { webhooks: FAST } }));
+    const everything = await receiverFor(fx);
+    const notes = await receiverFor(fx, "/notes");
     const token = await apiToken(server, ["webhooks:write"]);
     await register(server, token, everything);
     await register(server, token, notes, { events: ["message.created"], includeNotes: true });

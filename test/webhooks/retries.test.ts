@@ -1,24 +1,16 @@
 // Retries: a receiver that fails the first attempts still ends up with each event exactly once
 // in its de-duplicated log; one that never answers 2xx gets its endpoint marked failing (and a
 // later success clears it); "redeliver" sends the same event id again.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ack, ConversationDto, WebhookDeliveryDto, WebhookEndpointDto } from "../../server/protocol.ts";
 import { retryDelayMs } from "../../server/webhooks/settings.ts";
 import { api } from "../helpers/http.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { closeAllClients, connectVisitor, ok } from "../helpers/clients.ts";
+import { connectVisitor, ok } from "../helpers/clients.ts";
 import { emitAck } from "../helpers/wait.ts";
-import { apiToken, FAST, register, until } from "./fixtures.ts";
-import { Receiver } from "./receiver.ts";
+import { apiToken, FAST, receiverFor, register, until, webhookFixture } from "./fixtures.ts";
 
-let server: TestServer | undefined;
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  closeAllClients();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await server?.close();
-  server = undefined;
-});
+const fx = webhookFixture();
 
 async function openChats(s: TestServer, n: number): Promise<string[]> {
   const ids: string[] = [];
@@ -45,9 +37,8 @@ describe("webhook retries", () => {
   });
 
   it("a receiver that fails the first 3 times gets every event exactly once after retries", async () => {
-    server = await startServer({ config: { webhooks: FAST } });
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
+    const server = (fx.server = await startServer({ config: { webhooks: FAST } }));
+    const receiver = await receiverFor(fx);
     receiver.failWith = (_e, attempt) => (attempt <= 3 ? 503 : null);
     const token = await apiToken(server, ["webhooks:write", "webhooks:read"]);
     const endpoint = await register(server, token, receiver, { events: ["conversation.created", "message.created"] });
@@ -64,7 +55,7 @@ describe("webhook retries", () => {
 
     const log = await api<{ items: WebhookDeliveryDto[] }>(server, "GET", `/api/v1/webhooks/${endpoint.id}/deliveries`, { bearer: token });
     expect(log.status).toBe(200);
-    await until(async () => (await deliveries(server!, token, endpoint.id)).every((d) => d.state === "delivered"));
+    await until(async () => (await deliveries(server, token, endpoint.id)).every((d) => d.state === "delivered"));
     for (const d of await deliveries(server, token, endpoint.id)) {
       expect(d).toMatchObject({ state: "delivered", attempts: 4, lastStatus: 204, lastError: null, nextAttemptAt: null });
       expect(d.recentAttempts.map((a) => a.statusCode)).toEqual([204, 503, 503, 503]);
@@ -73,15 +64,14 @@ describe("webhook retries", () => {
   });
 
   it("marks the endpoint failing when retries run out, clears it on the next success, and redelivers the same event", async () => {
-    server = await startServer({ config: { webhooks: { ...FAST, giveUpAfterMs: 400 } } });
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
+    const server = (fx.server = await startServer({ config: { webhooks: { ...FAST, giveUpAfterMs: 400 } } }));
+    const receiver = await receiverFor(fx);
     receiver.failWith = () => 500;
     const token = await apiToken(server, ["webhooks:write", "webhooks:read"]);
     const endpoint = await register(server, token, receiver, { events: ["conversation.created"] });
     await openChats(server, 1);
 
-    await until(async () => (await deliveries(server!, token, endpoint.id)).some((d) => d.state === "failed"));
+    await until(async () => (await deliveries(server, token, endpoint.id)).some((d) => d.state === "failed"));
     const [failed] = await deliveries(server, token, endpoint.id);
     expect(failed.state).toBe("failed");
     expect(failed.attempts).toBeGreaterThanOrEqual(2);
@@ -96,7 +86,7 @@ describe("webhook retries", () => {
     const redo = await api(server, "POST", `/api/v1/webhooks/${endpoint.id}/deliveries/${failed.id}/redeliver`, { bearer: token });
     expect(redo.status).toBe(202);
     await receiver.until(() => receiver.log.has(failed.eventId));
-    await until(async () => (await api<WebhookEndpointDto>(server!, "GET", `/api/v1/webhooks/${endpoint.id}`, { bearer: token })).body.failingSince === null);
+    await until(async () => (await api<WebhookEndpointDto>(server, "GET", `/api/v1/webhooks/${endpoint.id}`, { bearer: token })).body.failingSince === null);
     const [after] = await deliveries(server, token, endpoint.id);
     expect(after).toMatchObject({ id: failed.id, eventId: failed.eventId, state: "delivered", attempts: 1, lastStatus: 204 });
 

@@ -1,34 +1,21 @@
 // The SSRF guard. Its decision is tested on addresses directly (and through a stub resolver):
 // no test here opens a connection to anything but 127.0.0.1. End to end, loopback endpoints are
 // refused without the admin's allowance, both when registered and when delivered.
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { configFromEnv } from "../../server/config.ts";
 import type { Ack, ConversationDto, WebhookEndpointDto } from "../../server/protocol.ts";
 import { allowedByList, refusalReason } from "../../server/webhooks/address-guard.ts";
 import { checkDestination, type Resolver } from "../../server/webhooks/destination.ts";
 import { postJson } from "../../server/webhooks/http-post.ts";
 import { api } from "../helpers/http.ts";
-import { startServer, type TestServer } from "../helpers/server.ts";
-import { closeAllClients, connectVisitor, ok } from "../helpers/clients.ts";
+import { startServer } from "../helpers/server.ts";
+import { connectVisitor, ok } from "../helpers/clients.ts";
 import { emitAck } from "../helpers/wait.ts";
-import { apiToken, FAST, until } from "./fixtures.ts";
-import { Receiver } from "./receiver.ts";
+import { apiToken, FAST, receiverFor, until, webhookFixture } from "./fixtures.ts";
 
-let server: TestServer | undefined;
-const receivers: Receiver[] = [];
-const raw: Server[] = [];
-afterEach(async () => {
-  closeAllClients();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  for (const s of raw.splice(0)) {
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-  await server?.close();
-  server = undefined;
-});
+const fx = webhookFixture();
 
 /** A stub DNS: names map to fixed answers, and every lookup is counted. */
 function stubResolver(answers: Record<string, string[]>): Resolver & { calls: string[] } {
@@ -46,7 +33,10 @@ async function rawServer(handler: RequestListener): Promise<{ url: string; conne
   const s = createServer(handler);
   let connections = 0;
   s.on("connection", () => connections++);
-  raw.push(s);
+  fx.cleanups.push(async () => {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  });
   await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/`, connections: () => connections };
 }
@@ -171,9 +161,8 @@ describe("SSRF guard: the outbound request", () => {
 
 describe("SSRF guard end to end (no PARLEY_WEBHOOK_ALLOW_HOSTS)", () => {
   it("refuses endpoints at 127.0.0.1, [::1] and localhost when they are registered", async () => {
-    server = await startServer({ config: { webhooks: { ...FAST, allowHosts: [] } } });
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
+    const server = (fx.server = await startServer({ config: { webhooks: { ...FAST, allowHosts: [] } } }));
+    const receiver = await receiverFor(fx);
     const token = await apiToken(server, ["webhooks:write", "webhooks:read"]);
     const port = new URL(receiver.url).port;
     for (const url of [`http://127.0.0.1:${port}/hook`, `http://[::1]:${port}/hook`, `http://localhost:${port}/hook`]) {
@@ -187,9 +176,8 @@ describe("SSRF guard end to end (no PARLEY_WEBHOOK_ALLOW_HOSTS)", () => {
   });
 
   it("refuses at delivery time too, without connecting (an endpoint stored while it was allowed)", async () => {
-    server = await startServer({ config: { webhooks: { ...FAST, allowHosts: [] } } });
-    const receiver = await new Receiver().start();
-    receivers.push(receiver);
+    const server = (fx.server = await startServer({ config: { webhooks: { ...FAST, allowHosts: [] } } }));
+    const receiver = await receiverFor(fx);
     const prisma = server.app.database.prisma;
     // As if registered under an allowance that was later withdrawn: bypasses the API's check.
     await prisma.webhookEndpoint.create({ data: { url: receiver.url, events: JSON.stringify(["conversation.created"]), secret: "s".repeat(20) } });
