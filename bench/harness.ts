@@ -24,6 +24,8 @@ export const BENCH_RATE_LIMIT = { rateBurst: 1_000, ratePerSecond: 1_000 };
 export interface BenchDatabase {
   url: string;
   drop(): Promise<void>;
+  /** synchronous removal for process exit (SQLite's temp dir; a PostgreSQL database cannot be) */
+  dropNow(): void;
 }
 
 export interface RunningServer {
@@ -77,14 +79,15 @@ export class Harness {
     let db: BenchDatabase;
     if (this.opts.db === "sqlite") {
       const dir = mkdtempSync(path.join(tmpdir(), "parley-bench-"));
-      db = { url: `file:${path.join(dir, "parley.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      const remove = () => rmSync(dir, { recursive: true, force: true });
+      db = { url: `file:${path.join(dir, "parley.db")}`, drop: async () => remove(), dropNow: remove };
     } else {
       const base = this.opts.postgresUrl;
       const name = `parley_bench_${randomBytes(6).toString("hex")}`;
       await withPg(base, (c) => c.query(`CREATE DATABASE ${name}`));
       const url = new URL(base);
       url.pathname = `/${name}`;
-      db = { url: url.toString(), drop: () => withPg(base, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+      db = { url: url.toString(), drop: () => withPg(base, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined), dropNow: () => undefined };
     }
     this.databases.add(db);
     const drop = db.drop;
@@ -181,6 +184,11 @@ export class Harness {
   /** Disconnects every worker socket (between phases and after a scenario, even a failed one). */
   async closeSockets(): Promise<void> {
     await Promise.all(this.workerList.map((w) => w.call("closeAll", {}, 30_000).catch(() => 0)));
+  }
+
+  /** Last resort on process exit, after the children are killed. */
+  closeNow(): void {
+    for (const db of this.databases) db.dropNow();
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,8 @@ export class Child<M extends MethodMap<M>> {
       onReady = resolve;
       onReadyFail = reject;
     });
+    // Send failures are handled per call; without a listener they would crash the harness.
+    proc.on("error", () => undefined);
     proc.on("message", (raw) => {
       const msg = raw as Incoming;
       if (msg.t === "ready") return onReady();
@@ -82,7 +84,7 @@ export class Child<M extends MethodMap<M>> {
   }
 
   call<K extends keyof M & string>(method: K, params: Param<M[K]>, timeoutMs = 120_000): Promise<Result<M[K]>> {
-    if (this.gone) return Promise.reject(new Error(`${this.name} is not running`));
+    if (this.gone || !this.proc.connected) return Promise.reject(new Error(`${this.name} is not running`));
     const id = this.nextId++;
     return new Promise<Result<M[K]>>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -91,7 +93,15 @@ export class Child<M extends MethodMap<M>> {
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       const req: Request = { t: "req", id, method, params };
-      this.proc.send(req);
+      // The channel can close between the check above and here (the child is being killed).
+      this.proc.send(req, (err) => {
+        if (!err) return;
+        const p = this.pending.get(id);
+        if (!p) return;
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new Error(`${this.name}.${method}: ${err.message}`));
+      });
     });
   }
 

@@ -43,7 +43,14 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", () => abort("interrupted", 130));
   process.on("SIGTERM", () => abort("terminated", 143));
-  process.on("exit", killAllChildrenNow);
+  process.on("exit", () => {
+    killAllChildrenNow();
+    harness.closeNow();
+  });
+  process.on("uncaughtException", (err) => {
+    process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+    abort("crashed", 1);
+  });
   const deadline = setTimeout(() => abort(`run exceeded ${DEADLINE_MS[opts.quick ? "quick" : "full"] / 60_000} minutes`, 1), DEADLINE_MS[opts.quick ? "quick" : "full"]);
   deadline.unref();
 
