@@ -152,7 +152,8 @@ export const SOCKET_EVENTS: Record<"agent" | "visitor", Record<string, Action>> 
  */
 export const HTTP_ROUTES: Record<string, Action> = {
   "POST /api/v1/auth/login": "public",
-  "POST /api/v1/auth/logout": "self",
+  // dropping the session one presents needs no other proof; without one it does nothing
+  "POST /api/v1/auth/logout": "public",
   "GET /api/v1/auth/me": "self",
   "POST /api/v1/auth/password": "self",
   // first-run only: refused once any agent exists
@@ -160,6 +161,9 @@ export const HTTP_ROUTES: Record<string, Action> = {
   "POST /api/v1/setup": "public",
   "GET /api/v1/widget/config/:siteKey": "public",
   "GET /api/v1/openapi.json": "public",
+  // CORS preflights answer headers only; the GET behind them is checked
+  "OPTIONS /api/v1/widget/config/:siteKey": "public",
+  "OPTIONS /api/v1/conversations/:id/transcript.txt": "public",
   "GET /api/v1/conversations/:id/transcript.:format": "transcript:export",
   "GET /api/v1/transcripts/export": "transcript:export",
   "GET /api/v1/history": "conversation:read",

@@ -108,6 +108,8 @@ export function transcriptRoutes(db: Db, log: Logger): Router {
         const caller = await callerOf(db, req);
         if (!caller) throw new DomainError("unauthorized", "Sign in or send an API token");
         reader = caller;
+        // Scope first, so a token without it cannot even learn which conversation ids exist.
+        if (caller.kind === "token" && !hasTranscriptScope(caller.scopes)) throw new DomainError("forbidden", `This token lacks the ${TRANSCRIPT_SCOPE} scope`);
         conv = await findConversation(id);
         if (!conv) throw new DomainError("not_found", "No such conversation");
       }
