@@ -24,6 +24,8 @@ import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/ty
 import { startRetention } from "./transcripts/retention.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
+import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
+import { connectionLimiter, countRefusals, DEFAULT_CONNECTION_RATE } from "./scale/connection-limit.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -78,6 +80,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const missing = migrationNames.filter((n) => !have.has(n));
       return missing.length ? `migrations pending: ${missing.join(", ")}` : null;
     },
+    // Redis down is "degraded", not "unready": this process still serves its own sockets.
+    degraded: () => redis?.problem() ?? null,
   };
 
   const expressApp = createExpressApp({
@@ -100,11 +104,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cors: { origin: true, credentials: true },
     pingInterval: 20_000,
     pingTimeout: 20_000,
+    // Only with REDIS_URL: the Redis Streams adapter keeps missed packets across processes.
+    ...(config.redisUrl ? { connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: false } } : {}),
   });
+  let redis: RedisLink | null = null;
+  if (config.redisUrl) redis = await attachRedis(io, { url: config.redisUrl, prefix: config.redisPrefix ?? "parley:" }, log);
   // Each namespace speaks its own event map (protocol.ts); Server<> can only carry one, so the
   // namespaces are typed here, once.
   const visitors = io.of("/visitor") as unknown as VisitorNamespace;
   const agents = io.of("/agent") as unknown as AgentNamespace;
+  // First middleware on both namespaces: refuse past the handshake budget before any database work.
+  const limitConnections = connectionLimiter(config.connectionRate ?? DEFAULT_CONNECTION_RATE, countRefusals(metrics));
+  visitors.use(limitConnections);
+  agents.use(limitConnections);
   agents.use((socket, next) => {
     const origin = socket.handshake.headers.origin;
     const host = socket.handshake.headers.host;
@@ -158,6 +170,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await notifier.idle();
       await retention.stop();
       await webhooks.stop();
+      await redis?.close();
       await database.close();
     },
   };

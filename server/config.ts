@@ -28,6 +28,10 @@ export interface Config {
   recoveryWindowMs: number;
   /** webhook delivery (server/webhooks/settings.ts); omitted fields take the defaults */
   webhooks?: Partial<WebhookSettings>;
+  /** Redis stream/key prefix (PARLEY_REDIS_PREFIX), so installations or tests can share one Redis */
+  redisPrefix?: string;
+  /** per-process handshake budget (server/scale/connection-limit.ts); omitted: the default */
+  connectionRate?: { burst: number; perSecond: number };
 }
 
 export const DEFAULT_DATABASE_URL = "file:./data/parley.db";
@@ -73,5 +77,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     ratePerSecond: 10,
     recoveryWindowMs: 2 * 60_000,
     webhooks: { allowHosts: parseAllowHosts(env.PARLEY_WEBHOOK_ALLOW_HOSTS) },
+    redisPrefix: env.PARLEY_REDIS_PREFIX || "parley:",
+    connectionRate: {
+      burst: intFrom(env.PARLEY_CONNECTION_BURST, 400, "PARLEY_CONNECTION_BURST"),
+      perSecond: intFrom(env.PARLEY_CONNECTIONS_PER_SECOND, 200, "PARLEY_CONNECTIONS_PER_SECOND"),
+    },
   };
 }

@@ -8,6 +8,8 @@ import { route } from "./routes-kit.ts";
 export interface Readiness {
   /** null when ready; otherwise what is wrong (no secrets, no SQL) */
   check(): Promise<string | null>;
+  /** null when whole; otherwise what this process does without (answered 200 "degraded") */
+  degraded?(): string | null;
 }
 
 export function healthRoutes(db: Db, metrics: Metrics, readiness: Readiness): Router {
@@ -20,7 +22,10 @@ export function healthRoutes(db: Db, metrics: Metrics, readiness: Readiness): Ro
     route(async (_req, res) => {
       const problem = await readiness.check().catch(() => "database unreachable");
       if (problem) res.status(503).json({ status: "unavailable", reason: problem });
-      else res.json({ status: "ready" });
+      else {
+        const degraded = readiness.degraded?.() ?? null;
+        res.json(degraded ? { status: "degraded", reason: degraded } : { status: "ready" });
+      }
     }),
   );
   r.get(

@@ -1,0 +1,74 @@
+// REDIS_URL: the official Socket.IO Redis Streams adapter on the io server, so broadcasts (messages,
+// typing, queue positions) reach sockets on every process, with connection state recovery. While
+// Redis is away this process keeps serving its own sockets: broadcasts go out locally at once and
+// their copy for the other processes waits in the client's offline queue, sent when Redis returns
+// (the adapter's stream readers resume from their last offset, so they catch up too).
+import { createClient } from "redis";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
+import { Adapter, MessageType, type BroadcastOptions } from "socket.io-adapter";
+import type { Server as IoServer } from "socket.io";
+import type { Logger } from "../logger.ts";
+
+export interface RedisLink {
+  /** null while Redis answers; otherwise why this process serves only its own sockets */
+  problem(): string | null;
+  close(): Promise<void>;
+}
+
+export interface RedisLinkOptions {
+  url: string;
+  /** stream and key prefix, so several Parley installations (or tests) can share one Redis */
+  prefix: string;
+}
+
+interface ClusterInternals {
+  publishAndReturnOffset(message: { type: MessageType; data: unknown }): Promise<string>;
+}
+
+export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Logger): Promise<RedisLink> {
+  let up = false;
+  let problem: string | null = "redis: connecting";
+  const client = createClient({
+    url: opts.url,
+    // Jittered, capped retries: all processes losing Redis together must not hammer it in step.
+    socket: { reconnectStrategy: (retries: number) => Math.min(2000, 100 * 2 ** Math.min(retries, 5)) * (0.5 + Math.random()) },
+  });
+  const down = (reason: string) => {
+    if (up) log.warn({ reason }, "redis unreachable: serving this process's sockets only until it returns");
+    up = false;
+    problem = "redis unreachable: only this process's sockets are served";
+  };
+  client.on("error", (err: Error) => down(err.message));
+  client.on("end", () => down("connection closed"));
+  client.on("reconnecting", () => down("reconnecting"));
+  client.on("ready", () => {
+    if (!up && problem !== "redis: connecting") log.info("redis is back: cross-process delivery resumed");
+    up = true;
+    problem = null;
+  });
+  await client.connect();
+
+  const factory = createAdapter(client, { streamName: `${opts.prefix}stream`, channelPrefix: `${opts.prefix}io`, sessionKeyPrefix: `${opts.prefix}session:` });
+  // Socket.IO calls the adapter with `new`: a plain function that returns the instance.
+  io.adapter(function redisStreamsAdapter(nsp: Parameters<typeof factory>[0]) {
+    const adapter = factory(nsp);
+    const clusterBroadcast = adapter.broadcast.bind(adapter);
+    // The cluster adapter publishes first and delivers locally only after Redis answered, which
+    // would stall this process's own sockets for the whole outage.
+    adapter.broadcast = async (packet: unknown, bo: BroadcastOptions) => {
+      if (up || bo.flags?.local) return clusterBroadcast(packet, bo);
+      Adapter.prototype.broadcast.call(adapter, packet, bo);
+      const message = { type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...bo.rooms], except: [...(bo.except ?? [])], flags: bo.flags } } };
+      void (adapter as unknown as ClusterInternals).publishAndReturnOffset(message).catch(() => undefined);
+    };
+    return adapter;
+  });
+  return {
+    problem: () => problem,
+    async close() {
+      up = false;
+      problem = "closed";
+      await client.quit().catch(() => client.destroy());
+    },
+  };
+}

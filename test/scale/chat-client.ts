@@ -1,0 +1,232 @@
+// A chat participant that behaves like the widget and the console under failures: an outbox
+// retried until acknowledged (same clientId, so retries are idempotent), catch-up by sequence after
+// every reconnect or gap, and reconnection with jittered backoff to whichever process a "load
+// balancer" (pickUrl) names. What it ends up holding is what the person would see.
+import { io, type Socket } from "socket.io-client";
+import type { Ack, MessageDto } from "../../server/protocol.ts";
+import { PUBLIC_URL } from "./processes.ts";
+
+export interface ParticipantOptions {
+  nsp: "/visitor" | "/agent";
+  pickUrl: () => string;
+  /** visitor: site key (token remembered from the session); agent: session cookie */
+  siteKey?: string;
+  cookie?: string;
+  ackTimeoutMs?: number;
+  /** run on every connect before catching up (the console sets itself online) */
+  onConnect?: (s: Socket) => Promise<unknown>;
+}
+
+export class Participant {
+  socket: Socket | null = null;
+  token: string | undefined;
+  conversationId: string | undefined;
+  /** what this side holds, by sequence */
+  readonly log = new Map<number, MessageDto>();
+  /** how many times each sequence arrived live (above 1: delivered again, deduplicated by seq) */
+  readonly arrivals = new Map<number, number>();
+  readonly sent: string[] = [];
+  readonly acked = new Set<string>();
+  private outbox: { clientId: string; body: string }[] = [];
+  private flushing = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  connects = 0;
+  refusals = 0;
+  /** ms from a drop to the next successful connect, one per reconnection */
+  readonly reconnectMs: number[] = [];
+  private droppedAt: number | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly o: ParticipantOptions) {}
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  /** Connects now; resolves on the first successful connect. */
+  start(): Promise<void> {
+    const first = this.when(() => this.connected);
+    this.open();
+    return first;
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const url = this.o.pickUrl();
+    const s = io(`${url}${this.o.nsp}`, {
+      auth: this.o.nsp === "/visitor" ? { siteKey: this.o.siteKey, ...(this.token ? { token: this.token } : {}) } : {},
+      extraHeaders: this.o.nsp === "/visitor" ? { origin: PUBLIC_URL } : { cookie: this.o.cookie ?? "" },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      timeout: 5000,
+    });
+    this.socket = s;
+    s.on("session", (session: { token: string; conversation: { id: string } | null }) => {
+      this.token = session.token;
+      if (!this.conversationId && session.conversation) this.conversationId = session.conversation.id;
+    });
+    s.on("connect", () => {
+      this.connects++;
+      this.failures = 0;
+      if (this.droppedAt !== null) this.reconnectMs.push(Date.now() - this.droppedAt);
+      this.droppedAt = null;
+      void (this.o.onConnect?.(s) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => this.catchUp())
+        .then(() => this.flush());
+      this.changed();
+    });
+    s.on("message:new", (m: MessageDto) => {
+      if (m.conversationId !== this.conversationId) return;
+      this.arrivals.set(m.seq, (this.arrivals.get(m.seq) ?? 0) + 1);
+      const gap = m.seq > this.lastSeq() + 1;
+      this.log.set(m.seq, m);
+      if (gap) void this.catchUp();
+      this.changed();
+    });
+    s.onAny(() => this.changed());
+    s.on("disconnect", () => this.retry(s));
+    s.on("connect_error", (err: Error & { data?: { code?: string; retryAfterMs?: number } }) => {
+      if (err.data?.code === "unavailable") this.refusals++;
+      this.retry(s, err.data?.retryAfterMs);
+    });
+  }
+
+  private retry(s: Socket, afterMs?: number): void {
+    if (this.socket !== s) return;
+    this.socket = null;
+    s.removeAllListeners();
+    s.disconnect();
+    if (this.droppedAt === null) this.droppedAt = Date.now();
+    this.changed();
+    if (this.stopped) return;
+    this.failures++;
+    const delay = afterMs ?? Math.min(3000, 100 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random());
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Drops the connection as a network would (the client comes back by itself). */
+  drop(offlineMs = 0): void {
+    const s = this.socket;
+    if (!s) return;
+    this.socket = null;
+    s.removeAllListeners();
+    s.disconnect();
+    if (this.droppedAt === null) this.droppedAt = Date.now();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), offlineMs);
+  }
+
+  lastSeq(): number {
+    let n = 0;
+    while (this.log.has(n + 1)) n++;
+    return n;
+  }
+
+  async catchUp(): Promise<void> {
+    const s = this.socket;
+    if (!s || !this.conversationId) return;
+    try {
+      const ack = (await s.timeout(this.o.ackTimeoutMs ?? 5000).emitWithAck("messages:since", { conversationId: this.conversationId, afterSeq: this.lastSeq() })) as Ack<MessageDto[]>;
+      if (ack.ok) for (const m of ack.data) this.log.set(m.seq, m);
+    } catch {
+      // disconnected or timed out: the next connect catches up
+    }
+    this.changed();
+  }
+
+  /** Queues a message; it is retried until acknowledged. */
+  send(clientId: string, body: string): void {
+    this.sent.push(clientId);
+    this.outbox.push({ clientId, body });
+    void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || !this.conversationId) return;
+    this.flushing = true;
+    try {
+      while (this.outbox.length && this.socket?.connected) {
+        const s = this.socket;
+        const item = this.outbox[0];
+        let ack: Ack<MessageDto> | null = null;
+        try {
+          ack = (await s.timeout(this.o.ackTimeoutMs ?? 5000).emitWithAck("message:send", { conversationId: this.conversationId, ...item })) as Ack<MessageDto>;
+        } catch {
+          ack = null;
+        }
+        if (!ack?.ok) {
+          // unavailable, timed out or cut: keep it and try again shortly (or on reconnect)
+          setTimeout(() => void this.flush(), 300 + Math.random() * 400);
+          break;
+        }
+        this.outbox.shift();
+        this.acked.add(item.clientId);
+        this.log.set(ack.data.seq, ack.data);
+        this.changed();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  get pending(): number {
+    return this.outbox.length;
+  }
+
+  /** Resolves once `check()` holds, re-checked on every change; rejects after timeoutMs. */
+  when(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const listener = () => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.listeners.add(listener);
+    });
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+}
+
+/** What a side holds, checked against what both sides sent: each message once, seqs 1..n, senders' order kept. */
+export function audit(holder: Participant, senders: Participant[]): { delivered: number; expected: number; duplicates: number; outOfOrder: number; missing: string[] } {
+  const held = [...holder.log.entries()].sort((a, b) => a[0] - b[0]);
+  const byClientId = new Map<string, number>();
+  for (const [, m] of held) if (m.clientId) byClientId.set(m.clientId, (byClientId.get(m.clientId) ?? 0) + 1);
+  let duplicates = 0;
+  for (const n of byClientId.values()) if (n > 1) duplicates += n - 1;
+  let outOfOrder = held.some(([seq], i) => seq !== i + 1) ? 1 : 0;
+  const missing: string[] = [];
+  let expected = 0;
+  for (const sender of senders) {
+    const order = held.filter(([, m]) => m.clientId && sender.sent.includes(m.clientId)).map(([, m]) => m.clientId as string);
+    const wanted = sender.sent.filter((id) => order.includes(id));
+    if (order.join() !== wanted.join()) outOfOrder++;
+    for (const id of sender.acked) {
+      expected++;
+      if (!byClientId.has(id)) missing.push(id);
+    }
+  }
+  return { delivered: expected - missing.length, expected, duplicates, outOfOrder, missing };
+}
