@@ -12,7 +12,8 @@ import { DomainError } from "./errors.ts";
 import { exportCommand, purgeCommand, retentionCommand, TRANSCRIPT_USAGE } from "./transcripts/cli-commands.ts";
 
 const USAGE = `Usage:
-  parley serve                         start the server (PORT, DATABASE_URL, ... from the environment)
+  parley serve [--workers N]           start the server (PORT, DATABASE_URL, ... from the environment);
+                                       --workers: N processes behind a sticky primary on this machine
   parley migrate                       apply database migrations
   parley site add --name NAME --origin https://example.com [--origin ...]
   parley agent add --email E --name N [--role admin|agent] [--password P]
@@ -41,6 +42,14 @@ async function askPassword(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (command === "serve") {
+    const { values } = parseArgs({ args: argv.slice(1), options: { workers: { type: "string" } } });
+    if (values.workers !== undefined) {
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new DomainError("bad_request", "--workers must be a whole number from 1 to 64");
+      const { serveWorkers } = await import("./scale/workers.ts");
+      await serveWorkers(workers);
+      return -1; // keep running
+    }
     const { serve } = await import("./index.ts");
     await serve();
     return -1; // keep running

@@ -44,11 +44,19 @@ export function startLive(): void {
         });
     }
   });
-  s.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+  s.on("connect_error", (err: Error & { data?: { code?: string; retryAfterMs?: number } }) => {
     if (err.data?.code === "unauthorized") {
       stopLive();
       sessionLost();
       return;
+    }
+    // Refused by a busy server (restart avalanche): Socket.IO does not retry a refusal by itself,
+    // so come back after the jittered delay the server asked for.
+    if (err.data?.code === "unavailable") {
+      const wait = err.data.retryAfterMs ?? 1000 + Math.random() * 4000;
+      setTimeout(() => {
+        if (socket === s && !s.connected) s.connect();
+      }, wait);
     }
     live.set({ connection: navigator.onLine ? "reconnecting" : "offline" });
   });
