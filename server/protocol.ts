@@ -437,6 +437,19 @@ export interface SiteSettings {
   businessHours: BusinessHours | null;
   sound: boolean;
   titleFlash: boolean;
+  /** the widget's language: "auto" follows the visitor's browser (navigator.languages) */
+  language: "auto" | "en" | "fr" | "de" | "es" | "pt-BR" | "zh-CN" | "ja" | "ar";
+  /** the site's own wording for any widget string (catalogue key → text), in every language */
+  strings: Record<string, string>;
+}
+
+/** the loader's strings in the visitor's language (with the site's overrides) */
+export interface LoaderTextDto {
+  open: string;
+  close: string;
+  withUnread: string;
+  frameTitle: string;
+  titleFlash: string;
 }
 
 // GET /api/v1/widget/config/:siteKey (public; CORS for the site's allowed origins)
@@ -451,6 +464,11 @@ export type WidgetConfigDto =
       foreground: string;
       /** an agent is online and the site is within business hours */
       online: boolean;
+      /** the language the launcher speaks (the site's, or negotiated from Accept-Language) */
+      locale: string;
+      /** mirror the launcher (right-to-left language) */
+      rtl: boolean;
+      text: LoaderTextDto;
     }
   | { enabled: false; code: "forbidden" | "not_found"; message: string };
 
@@ -463,6 +481,8 @@ export interface WidgetBootDto {
   settings: SiteSettings;
   foreground: string;
   online: boolean;
+  /** locale → the hashed catalogue file under /widget/ (English is built in) */
+  catalogues: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Builds the widget into dist/widget (called by scripts/build.mjs):
 //   widget.js              the loader sites embed (stable name, short cache)
 //   app.<hash>.js/.css     the chat app the iframe page loads (hashed: cached for good)
+//   catalogue.<locale>.<hash>.js  one language's strings, loaded by the app only when it shows it
 //   manifest.json          which hashed files are current (read by the server)
 //   *.gz                   gzip copies, served to browsers that accept gzip
 // Production builds are minified and drop everything behind `if (__DEV__)`;
@@ -49,7 +50,9 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
   const manifest = { app: { js: outputs.find((f) => f.endsWith(".js")), css: outputs.find((f) => f.endsWith(".css")) } };
   if (!manifest.app.js || !manifest.app.css) throw new Error("widget build: the app bundle or its CSS is missing");
 
-  const keep = new Set(["widget.js", manifest.app.js, manifest.app.css, "manifest.json"]);
+  manifest.catalogues = await buildCatalogues(root, outDir, common);
+
+  const keep = new Set(["widget.js", manifest.app.js, manifest.app.css, "manifest.json", ...Object.values(manifest.catalogues)]);
   for (const f of keep) {
     if (f !== "manifest.json") writeFileSync(path.join(outDir, f + ".gz"), gzipSync(readFileSync(path.join(outDir, f)), { level: 9 }));
   }
@@ -59,4 +62,43 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
     if (!keep.has(f.endsWith(".gz") ? f.slice(0, -3) : f)) rmSync(path.join(outDir, f), { force: true });
   }
   return manifest;
+}
+
+/**
+ * One small script per language (English is built into the app): it hands the app's and the
+ * launcher's strings to the app, which loads only the one it shows. Returns locale → file name.
+ */
+async function buildCatalogues(root, outDir, common) {
+  const dir = path.join(root, "widget/app/i18n");
+  const locales = readdirSync(dir).filter((f) => /^[a-z]{2,3}(-[A-Z]{2})?\.ts$/.test(f) && f !== "en.ts").map((f) => f.slice(0, -3));
+  const result = await build({
+    ...common,
+    entryPoints: Object.fromEntries(locales.map((l) => ["catalogue." + l, "catalogue:" + l])),
+    outdir: outDir,
+    entryNames: "[name].[hash]",
+    format: "iife",
+    metafile: true,
+    plugins: [
+      {
+        name: "catalogue",
+        setup(b) {
+          b.onResolve({ filter: /^catalogue:/ }, (args) => ({ path: args.path.slice("catalogue:".length), namespace: "catalogue" }));
+          b.onLoad({ filter: /.*/, namespace: "catalogue" }, (args) => ({
+            resolveDir: dir,
+            loader: "ts",
+            contents:
+              `import app, { loader } from ${JSON.stringify(path.join(dir, args.path + ".ts"))};\n` +
+              `const take = (self as unknown as { parleyCatalogue?: (l: string, a: object, b: object) => void }).parleyCatalogue;\n` +
+              `if (take) take(${JSON.stringify(args.path)}, app, loader);\n`,
+          }));
+        },
+      },
+    ],
+  });
+  const catalogues = {};
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    const locale = out.entryPoint && out.entryPoint.replace(/^catalogue:/, "");
+    if (locale) catalogues[locale] = path.basename(file);
+  }
+  return catalogues;
 }

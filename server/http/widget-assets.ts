@@ -18,9 +18,13 @@ export function appAssets(dir = WIDGET_DIR): AppAssets | null {
   if (!existsSync(file)) return null;
   const mtimeMs = statSync(file).mtimeMs;
   if (cached?.mtimeMs !== mtimeMs) {
-    const m = JSON.parse(readFileSync(file, "utf8")) as { app?: { js?: unknown; css?: unknown } };
+    const m = JSON.parse(readFileSync(file, "utf8")) as { app?: { js?: unknown; css?: unknown }; catalogues?: unknown };
     if (typeof m.app?.js !== "string" || typeof m.app.css !== "string") return null;
-    cached = { mtimeMs, assets: { js: m.app.js, css: m.app.css } };
+    const catalogues: Record<string, string> = {};
+    if (typeof m.catalogues === "object" && m.catalogues !== null) {
+      for (const [locale, f] of Object.entries(m.catalogues)) if (typeof f === "string" && ASSET.test(f)) catalogues[locale] = f;
+    }
+    cached = { mtimeMs, assets: { js: m.app.js, css: m.app.css, catalogues } };
   }
   return cached.assets;
 }

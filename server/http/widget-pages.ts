@@ -14,6 +14,8 @@ export function scriptJson(value: unknown): string {
 export interface AppAssets {
   js: string;
   css: string;
+  /** locale → hashed catalogue file, loaded by the app only for the language it shows */
+  catalogues: Record<string, string>;
 }
 
 export function framePage(boot: WidgetBootDto, assets: AppAssets): string {

@@ -75,7 +75,7 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
         res.json(found.config);
         return;
       }
-      res.json(await widgetConfig(db, found.site));
+      res.json(await widgetConfig(db, found.site, req.headers["accept-language"]));
     }),
   );
 
@@ -102,6 +102,7 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
         settings: config.settings,
         foreground: config.foreground,
         online: config.online,
+        catalogues: assets.catalogues,
       };
       // helmet's defaults forbid framing; this page exists to be framed, by the site's origins only.
       res.removeHeader("X-Frame-Options");

@@ -3,6 +3,9 @@
 // widget reads them through `siteSettingsOf`, which never throws on old or hand-edited rows.
 import { z } from "zod";
 import type { SiteSettings } from "../protocol.ts";
+import { en as appStrings } from "../../widget/app/i18n/en.ts";
+import { en as loaderStrings } from "../../widget/loader/i18n/en.ts";
+import { LOCALES } from "../../widget/shared/locales.ts";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 
@@ -38,6 +41,18 @@ const preChatField = z.strictObject({
   required: z.boolean().default(false),
 });
 
+/** every widget string a site may reword: the chat app's and the launcher's catalogue keys */
+export const WIDGET_STRING_KEYS: readonly string[] = [...Object.keys(appStrings), ...Object.keys(loaderStrings)];
+
+const widgetStrings = z
+  .record(z.string(), z.string().trim().min(1, "an override cannot be empty (remove it to use the catalogue)").max(300))
+  .refine((o) => Object.keys(o).length <= WIDGET_STRING_KEYS.length, "too many overrides")
+  .superRefine((o, ctx) => {
+    for (const key of Object.keys(o)) {
+      if (!WIDGET_STRING_KEYS.includes(key)) ctx.addIssue({ code: "custom", path: [key], message: `unknown widget string "${key}"` });
+    }
+  });
+
 export const DEFAULT_COLOR = "#1f5fd1";
 
 export const siteSettingsSchema = z.strictObject({
@@ -66,6 +81,10 @@ export const siteSettingsSchema = z.strictObject({
   sound: z.boolean().default(false),
   /** flash the host page's title on new agent messages while the widget is closed; off by default */
   titleFlash: z.boolean().default(false),
+  /** "auto": the visitor's browser languages decide */
+  language: z.enum(["auto", ...LOCALES]).default("auto"),
+  /** per-site wording that wins over every catalogue */
+  strings: widgetStrings.default({}),
 });
 
 // Keeps the wire type (protocol.ts, used by the browser) and the schema in step at compile time.

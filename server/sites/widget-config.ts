@@ -6,6 +6,7 @@ import { siteOnline } from "./availability.ts";
 import { allowedOriginsOf } from "./service.ts";
 import { siteSettingsOf } from "./settings.ts";
 import { foregroundFor } from "./theme.ts";
+import { launcherLanguage } from "./widget-language.ts";
 
 export interface WidgetSite {
   id: string;
@@ -35,6 +36,14 @@ export async function siteForOrigin(db: Db, siteKey: string, origin: string | un
   return { ok: true, site: { id: row.id, key: row.key, name: row.name, allowedOrigins, membersOnly: row.membersOnly, settings: siteSettingsOf(row) } };
 }
 
-export async function widgetConfig(db: Db, site: WidgetSite): Promise<WidgetConfigDto> {
-  return { enabled: true, siteName: site.name, settings: site.settings, foreground: foregroundFor(site.settings.color), online: await siteOnline(db, site) };
+/** `acceptLanguage`: the browser's header, for sites whose widget follows the visitor's language */
+export async function widgetConfig(db: Db, site: WidgetSite, acceptLanguage?: string): Promise<WidgetConfigDto> {
+  return {
+    enabled: true,
+    siteName: site.name,
+    settings: site.settings,
+    foreground: foregroundFor(site.settings.color),
+    online: await siteOnline(db, site),
+    ...launcherLanguage(site.settings, acceptLanguage),
+  };
 }

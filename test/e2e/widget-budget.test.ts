@@ -26,6 +26,13 @@ it("the built files fit the budget (gzip)", () => {
   console.log(`widget files (gzip): loader ${sizes.loader} B, app ${sizes.app} B, css ${sizes.css} B, together ${sizes.loader + sizes.app + sizes.css} B`);
   expect(sizes.loader).toBeLessThanOrEqual(LOADER_BUDGET);
   expect(sizes.loader + sizes.app + sizes.css).toBeLessThanOrEqual(TOTAL_BUDGET);
+  // A visitor in another language also downloads that one catalogue: the budget holds for the largest.
+  const catalogues = Object.entries(assets!.catalogues).map(([locale, file]) => ({ locale, bytes: gz(file) }));
+  expect(catalogues.length).toBeGreaterThanOrEqual(7);
+  const largest = catalogues.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const withLargest = sizes.loader + sizes.app + sizes.css + largest.bytes;
+  console.log(`widget with the largest catalogue (${largest.locale}, ${largest.bytes} B gzip): together ${withLargest} B`);
+  expect(withLargest).toBeLessThanOrEqual(TOTAL_BUDGET);
 });
 
 it("a visitor downloads at most 30 KB to open the chat and send a message; the launcher comes fast and shifts nothing", async () => {

@@ -61,6 +61,7 @@ declare global {
     else if (command === "identify" && arg) ui.send({ t: "identify", d: { id: arg.id as string, name: arg.name as string, email: arg.email as string, hash: arg.hash as string } });
     else if (command === "setAttributes" && arg) ui.send({ t: "attrs", d: { ...(arg as Record<string, Scalar>) } });
     else if (command === "reset") ui.send({ t: "reset" }, true);
+    else if (command === "setLocale") ui.send({ t: "locale", l: String(arg) }, true);
     else warn("unknown command " + String(command));
   };
 

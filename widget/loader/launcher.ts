@@ -4,7 +4,6 @@
 import type { WidgetConfigDto } from "../../server/protocol.ts";
 import { BRIDGE_TAG, storagePrefix, type Envelope, type PageContext, type StorageArea, type ToApp, type ToHost } from "../shared/bridge.ts";
 import { format } from "../shared/format.ts";
-import { en as t } from "./i18n/en.ts";
 import { warn } from "./warn.ts";
 
 type Enabled = Extract<WidgetConfigDto, { enabled: true }>;
@@ -37,10 +36,13 @@ function attrs(e: Element, pairs: string[]): void {
 /** `emit` raises the Parley('on', ...) events. */
 export function createLauncher(base: string, siteKey: string, config: Enabled, emit: (event: string, payload?: unknown) => void): Launcher {
   const s = config.settings;
+  let t = config.text;
+  // Right-to-left languages mirror the page, so the launcher takes the other side.
+  const side = (rtl: boolean) => ((s.position === "left") !== rtl ? "left" : "right");
   const origin = new URL(base).origin;
   const host = el("parley-widget" as "div");
   // Inline and !important: the host's stylesheets (even `* { all: unset !important }`) lose.
-  const hostCss = ["all", "initial", "display", "block", "position", "fixed", "z-index", "2147483000", "bottom", "0", s.position, "0"];
+  const hostCss = ["all", "initial", "display", "block", "position", "fixed", "z-index", "2147483000", "bottom", "0", side(config.rtl), "0"];
   for (let i = 0; i < hostCss.length; i += 2) host.style.setProperty(hostCss[i], hostCss[i + 1], "important");
   const root = host.attachShadow({ mode: "open" });
   if (root.adoptedStyleSheets) {
@@ -49,7 +51,7 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
     sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
   } else root.appendChild(el("style")).textContent = CSS;
-  const wrap = root.appendChild(el("div", s.position === "left" ? "w left" : "w"));
+  const wrap = root.appendChild(el("div", "w " + side(config.rtl)));
   wrap.style.setProperty("--c", s.color);
   wrap.style.setProperty("--f", config.foreground);
   const button = wrap.appendChild(el("button", "l"));
@@ -178,6 +180,14 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
       }
     }
     else if (m.t === "warn") warn(m.text);
+    else if (m.t === "text") {
+      t = m.d;
+      frame.title = t.frameTitle;
+      wrap.className = "w " + side(m.rtl);
+      host.style.setProperty(side(!m.rtl), "auto", "important");
+      host.style.setProperty(side(m.rtl), "0", "important");
+      draw();
+    }
   });
 
   draw();

@@ -1,6 +1,6 @@
 // Messages between the loader (host page) and the chat app (iframe). Both sides post with an
 // explicit target origin and accept a message only from the other side's window and origin.
-import type { IdentifyInput, MessageDto } from "../../server/protocol.ts";
+import type { IdentifyInput, LoaderTextDto, MessageDto } from "../../server/protocol.ts";
 
 export const BRIDGE_TAG = "parley";
 
@@ -36,13 +36,17 @@ export type ToApp =
   | { t: "close" }
   | { t: "identify"; d: IdentifyInput }
   | { t: "attrs"; d: Record<string, Scalar> }
-  | { t: "reset" };
+  | { t: "reset" }
+  /** Parley('setLocale', 'fr') */
+  | { t: "locale"; l: string };
 
 export type ToHost =
   | { t: "hello" }
   | { t: "close" }
   | { t: "unread"; n: number }
   | { t: "message"; d: HostMessage }
+  /** the launcher's strings after a language change, and whether to mirror it */
+  | { t: "text"; d: LoaderTextDto; rtl: boolean }
   /** for the site's developers: shown in the host page's console */
   | { t: "warn"; text: string }
   /** keep (v: string) or forget (v: null) a value in the host's storage; only keys of this site */

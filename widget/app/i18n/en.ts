@@ -1,5 +1,6 @@
 // The chat app's strings (English), the catalogue every other language copies. {name} marks a
-// parameter. Components never hold user-facing text themselves: they call t(key, params).
+// parameter; `{n, plural, one {…} other {…}}` picks the wording for a count (# is the number).
+// Components never hold user-facing text themselves: they call t(key, params).
 export const en = {
   greeting: "Hi! How can we help you today?",
   chattingWith: "You're chatting with {name}",
@@ -25,7 +26,7 @@ export const en = {
   errOther: "something went wrong",
   typing: "{name} is typing…",
   queue: "You are number {position} in the queue.",
-  queueWait: "Estimated wait: about {minutes} min.",
+  queueWait: "Estimated wait: about {minutes, plural, one {# minute} other {# minutes}}.",
   queueSoon: "Estimated wait: under a minute.",
   connecting: "Connecting…",
   offline: "You're offline. Your messages will be sent when the connection is back.",

@@ -7,7 +7,7 @@ import { linkify } from "./linkify.ts";
 
 function Body({ text }: { text: string }) {
   return (
-    <p class="bd">
+    <p class="bd" dir="auto">
       {linkify(text).map((p, i) =>
         p.href ? (
           <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow ugc">
