@@ -13,6 +13,7 @@ export type ErrorCode =
   | "not_found"
   | "conflict" // state does not allow it (closed conversation, already assigned ...)
   | "rate_limited"
+  | "blocked" // an agent blocked this visitor (or their address) on the site
   | "too_large"
   | "not_eligible" // transfer/assign target cannot take the chat
   | "unavailable" // a dependency (database, redis) is down: retry later
@@ -277,6 +278,9 @@ export interface AgentClientToServer {
   "visitor:conversations": (input: { conversationId: string }, ack: AckFn<ConversationSummaryDto[]>) => void;
   /** active agents with their presence: transfer targets */
   "agents:list": (input: Record<string, never>, ack: AckFn<AgentDto[]>) => void;
+  /** blocks the conversation's visitor on its site (and their current address when ip is true); their sockets are dropped */
+  "visitor:block": (input: { conversationId: string; ip?: boolean }, ack: AckFn<{ blocked: true }>) => void;
+  "visitor:unblock": (input: { conversationId: string }, ack: AckFn<{ blocked: false }>) => void;
 }
 
 // HTTP for the console (JSON; cookie-authenticated writes need the header `X-Parley-CSRF: 1`):

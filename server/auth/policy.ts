@@ -14,6 +14,7 @@ export type Action =
   | "queue:list"
   | "conversation:accept"
   | "conversation:transfer"
+  | "visitor:block"
   | "transcript:export"
   | "canned:manage"
   | "sites:manage"
@@ -39,6 +40,7 @@ export const ROLE_ACTIONS: Record<Action, readonly Role[]> = {
   "queue:list": ["agent", "admin"],
   "conversation:accept": ["agent", "admin"],
   "conversation:transfer": ["agent", "admin"],
+  "visitor:block": ["agent", "admin"],
   "transcript:export": ["agent", "admin", "token"],
   "canned:manage": ["agent", "admin"],
   "sites:manage": ["admin"],
@@ -127,6 +129,8 @@ export const SOCKET_EVENTS: Record<"agent" | "visitor", Record<string, Action>> 
     typing: "conversation:write",
     "visitor:conversations": "conversation:read",
     "agents:list": "conversation:transfer",
+    "visitor:block": "visitor:block",
+    "visitor:unblock": "visitor:block",
     "agent:status": "self",
     "queue:list": "queue:list",
   },

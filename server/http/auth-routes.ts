@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { authenticate, changePassword, createAgent, toAgentDto } from "../agents/service.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
+import { checkLogin, recordLoginFailure, recordLoginSuccess } from "../auth/abuse.ts";
 import { createSession, destroySession, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from "../auth/sessions.ts";
 import { safeEqualHex, setupToken } from "../auth/tokens.ts";
 import { DomainError } from "../errors.ts";
@@ -34,14 +35,19 @@ export function authRoutes(db: Db, config: Config, log: Logger): Router {
       if (attempts.size > 10_000) attempts.clear();
       if (!bucket.take()) throw new DomainError("rate_limited", "Too many sign-in attempts; wait a minute");
       const input = parseBody(credentials, req.body);
+      // Per account and per address, in the database so every process sees the same count.
+      const who = { email: input.email, ip: req.ip ?? "unknown" };
+      await checkLogin(db, who);
       const agent = await authenticate(db, input.email, input.password);
       if (!agent) {
+        await recordLoginFailure(db, who);
         log.info({ ip: req.ip }, "sign-in failed");
         throw new DomainError("unauthorized", "Wrong email or password");
       }
       // A fresh session id on every sign-in (no fixation); an old cookie is revoked.
       const old = readCookie(req.headers.cookie, SESSION_COOKIE);
       if (old) await destroySession(db, old);
+      await recordLoginSuccess(db, who);
       setCookie(res, await createSession(db, agent.id));
       log.info({ agentId: agent.id }, "agent signed in");
       res.json(toAgentDto(agent));

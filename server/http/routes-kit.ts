@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
+  blocked: 403,
   too_large: 413,
   not_eligible: 409,
   unavailable: 503,

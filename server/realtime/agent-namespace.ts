@@ -12,6 +12,7 @@ import * as conversations from "../conversations/service.ts";
 import { listSummaries, summaryOf } from "../conversations/summary.ts";
 import type { Metrics } from "../metrics.ts";
 import { registerConsoleEvents } from "./console-events.ts";
+import { registerBlockEvents } from "./block-events.ts";
 import { handle } from "./handler.ts";
 import { registerAgentReadEvents } from "./widget-events.ts";
 import { registerAgentRoutingEvents } from "./routing-events.ts";
@@ -70,6 +71,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   registerConsoleEvents(socket, deps, ctx);
   registerAgentReadEvents(socket, deps, ctx);
   registerAgentRoutingEvents(socket, deps, ctx);
+  registerBlockEvents(socket, deps, ctx);
 
   const caller: Principal = { kind: "agent", agentId, role: socket.data.role };
   // Only conversations of the agent's sites exist for them (auth/policy.ts).

@@ -5,6 +5,8 @@ import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { originAllowed, requestOrigin, sameOrigin } from "../auth/origins.ts";
+import { abuseLimits, admitConversation, admitVisitorMessage, isBlocked } from "../auth/abuse.ts";
+import { socketClientIp } from "../auth/client-ip.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
 import * as conversations from "../conversations/service.ts";
@@ -52,6 +54,10 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
         return next(refuse("forbidden", "This page's origin is not allowed for this site"));
       }
       const known = auth.data.token ? await visitorByToken(db, site.id, auth.data.token) : null;
+      if (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) })) {
+        log.info({ siteId: site.id, visitorId: known?.id ?? null }, "visitor refused: blocked");
+        return next(refuse("blocked", "You cannot start a chat on this site"));
+      }
       if (known && auth.data.token) {
         socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
       } else {
@@ -80,6 +86,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
   socket.on("disconnect", () => metrics.visitorsConnected.dec());
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
   const ctx = (event: string) => ({ bucket, log, event });
+  const limits = abuseLimits();
   registerVisitorWidgetEvents(socket, deps, ctx);
   registerVisitorRoutingEvents(socket, deps, ctx);
 
@@ -95,6 +102,9 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
     handle(ctx("conversation:open"), s.openConversation, async (input) => {
       if (input.name !== undefined || input.email !== undefined || input.fields) {
         await updateVisitor(db, visitorId, { name: input.name, email: input.email, attributes: input.fields });
+      }
+      if (!(await conversations.openConversationOf(db, visitorId))) {
+        await admitConversation(db, limits, { ip: socketClientIp(socket.handshake), visitorId });
       }
       const { conversation, created } = await conversations.openConversation(db, { siteId, visitorId, openKey: input.clientId });
       if (input.message) {
@@ -123,6 +133,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps): Promise<v
     "message:send",
     handle(ctx("message:send"), s.sendMessage, async (input) => {
       const conv = await own(input.conversationId);
+      await admitVisitorMessage(db, limits, conv.id);
       const posted = await deps.messages.post({ ...input, authorKind: "visitor", authorId: visitorId });
       if (posted.created) notifier.message(posted.message, conv);
       return posted.message;
