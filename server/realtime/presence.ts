@@ -96,7 +96,11 @@ export class Presence {
   private async expire(agentId: string): Promise<void> {
     if (this.closed) return;
     const released = await expireGrace(this.db, agentId, this.timing);
-    if (released === null) return;
+    if (released === null) {
+      // Not due after all (back, possibly on another process): they may take chats again.
+      void this.routing.drain();
+      return;
+    }
     this.log.info({ agentId, requeued: released.length }, "agent offline after the grace period");
     await this.routing.agentChanged(agentId);
     await this.routing.released(released);
@@ -136,7 +140,7 @@ export class Presence {
       await this.routing.released(result.released);
     }
     // The safety net for any trigger that was lost (e.g. a process died mid-drain).
-    if (back.length || (await this.db.conversation.count({ where: { status: "queued" } })) > 0) void this.routing.drain();
+    if (back.length || result.healed.length || (await this.db.conversation.count({ where: { status: "queued" } })) > 0) void this.routing.drain();
   }
 
   private track(p: Promise<void>): void {

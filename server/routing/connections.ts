@@ -42,18 +42,29 @@ export async function agentDisconnected(db: Db, input: { connectionId: string; a
 
 /** Starts the grace period unless the agent still has a live connection (or is offline anyway). */
 export async function startGrace(db: Db, agentId: string, timing: PresenceTiming): Promise<boolean> {
-  const now = new Date();
   return withRetry(() =>
     db.$transaction(async (tx) => {
-      const gone = await tx.agent.updateMany({
-        where: { id: agentId, disconnectedAt: null, status: { not: "offline" }, connections: { none: liveConnection(now, timing.staleMs) } },
-        data: { disconnectedAt: now },
-      });
-      if (gone.count === 0) return false;
+      // Lock the agent row first, then look at the connections with a fresh snapshot: a console
+      // that connects meanwhile has either committed its row already (seen here) or clears
+      // disconnectedAt after we commit (agentConnected takes the same row lock).
+      const locked = await tx.agent.updateMany({ where: { id: agentId, disconnectedAt: null, status: { not: "offline" } }, data: { openCount: { increment: 0 } } });
+      if (locked.count === 0) return false;
+      const now = new Date();
+      if ((await tx.agentConnection.count({ where: { agentId, ...liveConnection(now, timing.staleMs) } })) > 0) return false;
+      await tx.agent.update({ where: { id: agentId }, data: { disconnectedAt: now } });
       await logEvent(tx, { kind: "status", agentId, detail: "disconnected" });
       return true;
     }),
   );
+}
+
+/** Ends grace periods of agents who do have a live connection after all; returns their ids. */
+export async function healPresence(db: Db, timing: PresenceTiming, agentId?: string): Promise<string[]> {
+  const now = new Date();
+  const where = { ...(agentId ? { id: agentId } : {}), disconnectedAt: { not: null }, connections: { some: liveConnection(now, timing.staleMs) } };
+  const back = await db.agent.findMany({ where, select: { id: true } });
+  for (const a of back) await db.agent.updateMany({ where: { id: a.id, ...where }, data: { disconnectedAt: null } });
+  return back.map((a) => a.id);
 }
 
 /**
@@ -68,8 +79,9 @@ export async function expireGrace(db: Db, agentId: string, timing: PresenceTimin
       db.$transaction((tx) => releaseAll(tx, agentId, "offline", { where: due, data: { status: "offline", disconnectedAt: null }, statusEvent: "offline" })),
     );
   } catch (err) {
-    if (err instanceof Abort) return null;
-    throw err;
+    if (!(err instanceof Abort)) throw err;
+    await healPresence(db, timing, agentId);
+    return null;
   }
 }
 
@@ -91,6 +103,8 @@ export interface SweepResult {
   released: Released[];
   /** agents whose grace period the sweep started (their process died) */
   graceStarted: string[];
+  /** agents marked disconnected who turned out to be connected (a connect raced the disconnect) */
+  healed: string[];
 }
 
 /**
@@ -100,8 +114,9 @@ export interface SweepResult {
  */
 export async function sweep(db: Db, timing: PresenceTiming): Promise<SweepResult> {
   const now = new Date();
-  const result: SweepResult = { released: [], graceStarted: [] };
+  const result: SweepResult = { released: [], graceStarted: [], healed: [] };
   await db.agentConnection.deleteMany({ where: { seenAt: { lte: new Date(now.getTime() - timing.staleMs) } } });
+  result.healed = await healPresence(db, timing);
   const orphaned = await db.agent.findMany({
     where: { status: { not: "offline" }, disconnectedAt: null, connections: { none: liveConnection(now, timing.staleMs) } },
     select: { id: true },

@@ -43,7 +43,8 @@ export async function releaseAll(
   const mine = await tx.conversation.findMany({ where: { assigneeId: agentId, status: "assigned" }, select: { id: true, siteId: true } });
   const released: { id: string; siteId: string }[] = [];
   for (const c of mine) if (await requeueOne(tx, c.id, agentId, { now })) released.push(c);
-  const updated = await tx.agent.updateMany({ where: { id: agentId, ...agent.where }, data: agent.data ?? {} });
+  // Never an empty update: Prisma answers those with count 0 without touching (or locking) the row.
+  const updated = await tx.agent.updateMany({ where: { id: agentId, ...agent.where }, data: { disconnectedAt: null, ...agent.data } });
   if (updated.count === 0) throw new Abort();
   // A claim that committed between the read above and the agent lock: once the agent row is
   // ours (and unavailable) no further claim can commit, so one more look is enough.
