@@ -1,6 +1,6 @@
 // Structured logs. Anything that could carry a secret or a customer's words is redacted, so a
 // careless log call cannot leak them at any level.
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
@@ -21,6 +21,8 @@ export const REDACT_PATHS = [
   "*.secret",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: "parley" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+/** `destination` defaults to stdout; tests pass a stream to read what would be written. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, base: { app: "parley" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -16,7 +16,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { db?: DbKind; config?: Partial<Config> } = {}): Promise<TestServer> {
+export async function startServer(opts: { db?: DbKind; config?: Partial<Config>; logger?: import("../../server/logger.ts").Logger } = {}): Promise<TestServer> {
   const database = await tempDatabase(opts.db ?? "sqlite");
   // The public URL must be known before the Demo site is seeded, so pick the port first.
   const probe = await import("node:net").then(
@@ -49,7 +49,7 @@ export async function startServer(opts: { db?: DbKind; config?: Partial<Config> 
   };
   let app: ParleyApp | undefined;
   try {
-    app = await createApp(config, { logger: createLogger(config.logLevel) });
+    app = await createApp(config, { logger: opts.logger ?? createLogger(config.logLevel) });
     const { port } = await app.listen(config.port, config.host);
     const demo = await app.database.prisma.site.findFirstOrThrow({ where: { name: "Demo" } });
     const started = app;
