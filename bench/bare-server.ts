@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Server as IoServer } from "socket.io";
 import { MAX_PACKET_BYTES, type ConversationDto, type MessageDto } from "../server/protocol.ts";
-import type { ChatGroup } from "./seed.ts";
+import type { ChatGroup, SeededAgent } from "./seed.ts";
 
 interface Conv {
   id: string;
@@ -18,8 +18,8 @@ interface Conv {
 export interface BareServer {
   url: string;
   httpServer: HttpServer;
-  seedChats(agents: number, perAgent: number): ChatGroup[];
-  seedAgents(count: number): { agentId: string; cookie: string }[];
+  seedAgents(count: number): SeededAgent[];
+  seedConversations(agents: readonly SeededAgent[], perAgent: number): ChatGroup[];
   close(): Promise<void>;
 }
 
@@ -125,21 +125,18 @@ export async function startBareServer(port: number, host: string): Promise<BareS
   return {
     url: `http://${host}:${addr.port}`,
     httpServer,
-    seedChats(agentCount, perAgent) {
-      const groups: ChatGroup[] = [];
-      for (let a = 0; a < agentCount; a++) {
-        const agentId = `a${a}`;
+    seedConversations(agents, perAgent) {
+      return agents.map((agent, a) => {
         const conversations = [];
         for (let i = 0; i < perAgent; i++) {
           const visitorId = `v_${a}_${i}`;
-          const conv: Conv = { id: `c_${a}_${i}`, visitorId, assigneeId: agentId, lastSeq: 0 };
+          const conv: Conv = { id: `c_${a}_${i}`, visitorId, assigneeId: agent.agentId, lastSeq: 0 };
           convs.set(conv.id, conv);
           convOfVisitor.set(visitorId, conv);
           conversations.push({ conversationId: conv.id, visitorToken: visitorId });
         }
-        groups.push({ agentId, cookie: `parley_session=${agentId}`, conversations });
-      }
-      return groups;
+        return { ...agent, conversations };
+      });
     },
     seedAgents(count) {
       return Array.from({ length: count }, (_, i) => ({ agentId: `a${i}`, cookie: `parley_session=a${i}` }));

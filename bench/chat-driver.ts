@@ -4,16 +4,22 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import type { Ack, AgentDto, MessageDto } from "../server/protocol.ts";
-import type { ChatGroup } from "./seed.ts";
+import type { ChatGroup, SeededAgent } from "./seed.ts";
 import { connected, inBatches, sessionOf } from "./sockets.ts";
 import { Samples } from "./stats.ts";
 import type { Transport } from "./visitor-pool.ts";
 
-export interface ChatSetupParams {
-  visitorUrl: string;
+export interface ChatAgentsParams {
   agentUrl: string;
+  agents: SeededAgent[];
+  timeoutMs: number;
+}
+
+export interface ChatVisitorsParams {
+  visitorUrl: string;
   siteKey: string;
   origin: string;
+  /** conversations of this worker's agents */
   groups: ChatGroup[];
   visitorTransports: Transport[];
   timeoutMs: number;
@@ -83,16 +89,21 @@ export class ChatDriver {
   private lateBetweenRuns = 0;
   private straysBetweenRuns = 0;
 
-  async setup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }> {
-    // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
-    await inBatches(p.groups, 20, async (g) => {
-      const socket = io(`${p.agentUrl}/agent`, { extraHeaders: { cookie: g.cookie, origin: p.agentUrl }, transports: ["websocket"], reconnection: false, forceNew: true });
+  /** Connects the agents and sets them online. Sockets are kept from the moment they exist, so closeAll() also ends a failed setup's. */
+  async setupAgents(p: ChatAgentsParams): Promise<number> {
+    await inBatches(p.agents, 20, async (a) => {
+      const socket = io(`${p.agentUrl}/agent`, { extraHeaders: { cookie: a.cookie, origin: p.agentUrl }, transports: ["websocket"], reconnection: false, forceNew: true });
       this.agents.push(socket);
       await connected(socket, p.timeoutMs);
       const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
       if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
       socket.on("message:new", (m: MessageDto) => this.onAgentMessage(socket, m));
     });
+    return this.agents.length;
+  }
+
+  /** Connects the visitors of the groups' conversations, each resuming its conversation. */
+  async setupVisitors(p: ChatVisitorsParams): Promise<number> {
     await inBatches(
       p.groups.flatMap((g) => g.conversations),
       50,
@@ -110,12 +121,22 @@ export class ChatDriver {
         socket.on("message:new", (m: MessageDto) => this.onVisitorMessage(m));
       },
     );
-    return { agents: this.agents.length, visitors: this.visitors.length };
+    return this.visitors.length;
+  }
+
+  /** Disconnects the visitors only (the agents stay online, their chats stay theirs). */
+  closeVisitors(): number {
+    const list = this.visitors.splice(0);
+    for (const v of list) {
+      v.socket.removeAllListeners();
+      v.socket.disconnect();
+    }
+    return list.length;
   }
 
   async runLoad(p: ChatRunParams): Promise<ChatRunResult> {
     if (this.run) throw new Error("a run is already going");
-    if (this.visitors.length === 0) throw new Error("no visitors: call chatSetup first");
+    if (this.visitors.length === 0) throw new Error("no visitors: call chatVisitors first");
     for (const [k, v] of this.pending) this.previous.set(k, v);
     this.pending.clear();
     const state = new RunState(p);

@@ -71,23 +71,32 @@ export async function startChatServers(h: Harness, label: string, kind: ServerKi
   };
 }
 
-export async function seedConversations(server: RunningServer, agents: number, perAgent: number): Promise<ChatGroup[]> {
-  return server.child.call("seedChats", { agents, perAgent }, 600_000);
+/**
+ * Agents first (seeded, connected and online, agent i on worker i mod k), then their
+ * conversations: group i belongs to worker i mod k, so a visitor and its agent share a process.
+ */
+export async function prepareChats(h: Harness, servers: ChatServers, agentCount: number, perAgent: number): Promise<ChatGroup[]> {
+  const workers = await h.workers();
+  const agents = await servers.visitors.child.call("seedAgents", { count: agentCount, maxChats: perAgent }, 600_000);
+  await Promise.all(
+    workers.map((w, i) => w.call("chatAgents", { agentUrl: servers.agents.url, agents: agents.filter((_, j) => j % workers.length === i), timeoutMs: 30_000 }, 600_000)),
+  );
+  return servers.visitors.child.call("seedConversations", { agents, perAgent }, 600_000);
 }
 
-/** Connects the groups' agents and visitors, groups dealt round-robin over the workers. */
-export async function connectChats(h: Harness, visitorServer: RunningServer, agentServer: RunningServer, groups: ChatGroup[], transports: Transport[]): Promise<void> {
+/** Connects the visitors of the first `groupCount` groups (replacing any connected before). */
+export async function connectVisitors(h: Harness, servers: ChatServers, groups: ChatGroup[], groupCount: number, transports: Transport[]): Promise<void> {
   const workers = await h.workers();
+  await Promise.all(workers.map((w) => w.call("chatCloseVisitors", {})));
   await Promise.all(
     workers.map((w, i) =>
       w.call(
-        "chatSetup",
+        "chatVisitors",
         {
-          visitorUrl: visitorServer.url,
-          agentUrl: agentServer.url,
-          siteKey: visitorServer.siteKey,
-          origin: visitorServer.url,
-          groups: groups.filter((_, j) => j % workers.length === i),
+          visitorUrl: servers.visitors.url,
+          siteKey: servers.visitors.siteKey,
+          origin: servers.visitors.url,
+          groups: groups.filter((_, j) => j < groupCount && j % workers.length === i),
           visitorTransports: transports,
           timeoutMs: 30_000,
         },

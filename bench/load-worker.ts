@@ -1,7 +1,7 @@
 // A load generator process: real socket.io-client sockets driven by the harness over IPC. Runs
 // apart from the server so the clients never share its event loop.
 import { AssignmentDriver, type AssignSetupParams, type BurstResult } from "./assignment-driver.ts";
-import { ChatDriver, type ChatRunParams, type ChatRunResult, type ChatSetupParams } from "./chat-driver.ts";
+import { ChatDriver, type ChatAgentsParams, type ChatRunParams, type ChatRunResult, type ChatVisitorsParams } from "./chat-driver.ts";
 import { serveRpc } from "./rpc.ts";
 import { VisitorPool, type ConnectParams, type ConnectResult, type ReconnectStatus } from "./visitor-pool.ts";
 
@@ -11,7 +11,9 @@ export interface WorkerMethods {
   connectVisitors(p: ConnectParams): Promise<ConnectResult>;
   armReconnect(p: Empty): Promise<number>;
   reconnectStatus(p: Empty): Promise<ReconnectStatus>;
-  chatSetup(p: ChatSetupParams): Promise<{ agents: number; visitors: number }>;
+  chatAgents(p: ChatAgentsParams): Promise<number>;
+  chatVisitors(p: ChatVisitorsParams): Promise<number>;
+  chatCloseVisitors(p: Empty): Promise<number>;
   chatRun(p: ChatRunParams): Promise<ChatRunResult>;
   assignSetup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }>;
   assignBurst(p: { timeoutMs: number }): Promise<BurstResult>;
@@ -28,7 +30,9 @@ serveRpc<WorkerMethods>({
   connectVisitors: (p) => pool.connect(p),
   armReconnect: () => pool.armReconnect(),
   reconnectStatus: () => pool.reconnectStatus(),
-  chatSetup: (p) => chat.setup(p),
+  chatAgents: (p) => chat.setupAgents(p),
+  chatVisitors: (p) => chat.setupVisitors(p),
+  chatCloseVisitors: () => chat.closeVisitors(),
   chatRun: (p) => chat.runLoad(p),
   assignSetup: (p) => assignment.setup(p),
   assignBurst: (p) => assignment.burst(p.timeoutMs),

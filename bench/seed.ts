@@ -36,8 +36,11 @@ export async function seedAgents(db: Db, count: number, maxChats: number): Promi
   return out;
 }
 
-export async function seedChats(db: Db, siteId: string, agentCount: number, perAgent: number): Promise<ChatGroup[]> {
-  const agents = await seedAgents(db, agentCount, perAgent);
+/**
+ * Conversations already assigned to agents who are online and connected (seed after they are:
+ * the router rightly requeues chats held by offline agents).
+ */
+export async function seedConversations(db: Db, siteId: string, agents: readonly SeededAgent[], perAgent: number): Promise<ChatGroup[]> {
   const groups: ChatGroup[] = [];
   for (const agent of agents) {
     const conversations = [];
@@ -49,7 +52,7 @@ export async function seedChats(db: Db, siteId: string, agentCount: number, perA
       });
       conversations.push({ conversationId: conv.id, visitorToken: token });
     }
-    await db.agent.update({ where: { id: agent.agentId }, data: { openCount: perAgent } });
+    await db.agent.update({ where: { id: agent.agentId }, data: { openCount: { increment: perAgent } } });
     groups.push({ ...agent, conversations });
   }
   return groups;

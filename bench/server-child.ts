@@ -58,7 +58,8 @@ export interface ServerMethods {
   preload(p: { kind: ServerKind | "raw"; countSql: boolean }): Promise<void>;
   start(p: StartParams): Promise<Started>;
   memory(p: Record<string, never>): Promise<MemorySample>;
-  seedChats(p: { agents: number; perAgent: number }): Promise<ChatGroup[]>;
+  /** conversations assigned to `agents` (who should be online by now), `perAgent` each */
+  seedConversations(p: { agents: SeededAgent[]; perAgent: number }): Promise<ChatGroup[]>;
   seedAgents(p: { count: number; maxChats: number }): Promise<SeededAgent[]>;
   countMessages(p: Record<string, never>): Promise<number>;
   /** a site allowing `origins` (the widget scenario's host page); returns its key */
@@ -133,9 +134,9 @@ serveRpc<ServerMethods>(
       return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
     },
 
-    async seedChats({ agents, perAgent }) {
-      if (bare) return bare.seedChats(agents, perAgent);
-      return (await loadParley()).seedChats(app().database.prisma, siteId, agents, perAgent);
+    async seedConversations({ agents, perAgent }) {
+      if (bare) return bare.seedConversations(agents, perAgent);
+      return (await loadParley()).seedConversations(app().database.prisma, siteId, agents, perAgent);
     },
 
     async seedAgents({ count, maxChats }) {

@@ -1,7 +1,7 @@
 // latency: 1,000 concurrent conversations (100 agents with 10 each); visitors send at a fixed
 // rate and each agent replies the moment a message arrives. End to end = send until the other
 // side receives it, persistence included. Baseline: a bare Socket.IO relay under the same load.
-import { connectChats, deliveryFailures, runPhase, seedConversations, startChatServers, type PhaseResult, type PhaseSpec } from "../chat-load.ts";
+import { connectVisitors, deliveryFailures, prepareChats, runPhase, startChatServers, type PhaseResult, type PhaseSpec } from "../chat-load.ts";
 import type { Harness } from "../harness.ts";
 import { row, type MetricRow, type ScenarioOutcome } from "../report.ts";
 import type { ServerKind } from "../server-child.ts";
@@ -35,14 +35,13 @@ async function measure(h: Harness, kind: ServerKind): Promise<{ results: PhaseRe
   const db = kind === "parley" ? await h.database() : null;
   const servers = await startChatServers(h, "latency", kind, db);
   try {
-    const groups = await seedConversations(servers.visitors, conversations / PER_AGENT, PER_AGENT);
+    const groups = await prepareChats(h, servers, conversations / PER_AGENT, PER_AGENT);
     const results: PhaseResult[] = [];
     let connected = "";
     for (const phase of list) {
       const needed = `${phase.transport}:${phase.conversations}`;
       if (connected !== needed) {
-        await h.closeSockets();
-        await connectChats(h, servers.visitors, servers.agents, groups.slice(0, phase.conversations / PER_AGENT), [phase.transport]);
+        await connectVisitors(h, servers, groups, phase.conversations / PER_AGENT, [phase.transport]);
         connected = needed;
       }
       results.push(await runPhase(h, phase));

@@ -2,7 +2,7 @@
 // falls behind or errors appear; the result is the highest rate it sustained with every message
 // stored and delivered. Baseline: raw single-row inserts into the same database with the same
 // driver, no Prisma and no Socket.IO.
-import { connectChats, deliveryFailures, runPhase, seedConversations, startChatServers, type PhaseResult } from "../chat-load.ts";
+import { connectVisitors, deliveryFailures, prepareChats, runPhase, startChatServers, type PhaseResult } from "../chat-load.ts";
 import type { Harness } from "../harness.ts";
 import { row, type ScenarioOutcome } from "../report.ts";
 import { addDelivery, NO_DELIVERY } from "../stats.ts";
@@ -32,9 +32,9 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
   try {
     const servers = await startChatServers(h, "throughput", "parley", db);
     try {
-      const groups = await seedConversations(servers.visitors, conversations / PER_AGENT, PER_AGENT);
+      const groups = await prepareChats(h, servers, conversations / PER_AGENT, PER_AGENT);
       firstConversation = groups[0].conversations[0].conversationId;
-      await connectChats(h, servers.visitors, servers.agents, groups, ["websocket"]);
+      await connectVisitors(h, servers, groups, groups.length, ["websocket"]);
       const attempt = async (rate: number) => {
         const r = await runPhase(h, { label: `tp-${rate}`, rate, ...timing });
         const why = shortfalls(r);
