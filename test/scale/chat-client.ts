@@ -33,7 +33,10 @@ export class Participant {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   connects = 0;
+  lastConnectAt = 0;
   refusals = 0;
+  /** error acks received for message:send, by code */
+  readonly errors = new Map<string, number>();
   /** ms from a drop to the next successful connect, one per reconnection */
   readonly reconnectMs: number[] = [];
   private droppedAt: number | null = null;
@@ -70,6 +73,7 @@ export class Participant {
     });
     s.on("connect", () => {
       this.connects++;
+      this.lastConnectAt = Date.now();
       this.failures = 0;
       if (this.droppedAt !== null) this.reconnectMs.push(Date.now() - this.droppedAt);
       this.droppedAt = null;
@@ -159,6 +163,7 @@ export class Participant {
         } catch {
           ack = null;
         }
+        if (ack && !ack.ok) this.errors.set(ack.error.code, (this.errors.get(ack.error.code) ?? 0) + 1);
         if (!ack?.ok) {
           // unavailable, timed out or cut: keep it and try again shortly (or on reconnect)
           setTimeout(() => void this.flush(), 300 + Math.random() * 400);

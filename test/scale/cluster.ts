@@ -49,6 +49,7 @@ export async function startCluster(opts: {
   } finally {
     await handle.close();
   }
+  const cookies = new Map<string, string>();
   const procs: (ParleyProcess | null)[] = new Array<ParleyProcess | null>(opts.processes).fill(null);
   const cluster: Cluster = {
     database,
@@ -82,7 +83,9 @@ export async function startCluster(opts: {
       return (res.headers.get("set-cookie") ?? "").split(";")[0];
     },
     async agent(email, pickUrl = () => cluster.pickUrl()) {
-      const cookie = await cluster.login(email);
+      // One sign-in per agent (sign-in is throttled); more sockets are more console tabs.
+      const cookie = cookies.get(email) ?? (await cluster.login(email));
+      cookies.set(email, cookie);
       const p = new Participant({
         nsp: "/agent",
         pickUrl,
