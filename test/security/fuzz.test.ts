@@ -127,9 +127,9 @@ test(`random and malformed payloads at every socket event and JSON route (seed $
     }
   }
 
-  const bodies = (): string | Buffer => {
+  const bodies = (): string | Uint8Array<ArrayBuffer> => {
     const r = rand();
-    if (r < 0.15) return Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]); // invalid UTF-8 in a string
+    if (r < 0.15) return new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]); // invalid UTF-8 in a string
     if (r < 0.25) return pick(["{", "[1,", "nul", '{"a":}', "\u0000", '"\\ud800"']);
     if (r < 0.3) return `{"a":"${"x".repeat(80_000)}"}`; // over the body limit
     return JSON.stringify(value()) ?? "null";
