@@ -136,7 +136,9 @@ export class ChatDriver {
 
   async runLoad(p: ChatRunParams): Promise<ChatRunResult> {
     if (this.run) throw new Error("a run is already going");
-    if (this.visitors.length === 0) throw new Error("no visitors: call chatVisitors first");
+    // A snapshot: closing sockets during a run (the harness cleaning up after a failure) must not
+    // pull the list from under the sender.
+    const visitors = [...this.visitors];
     for (const [k, v] of this.pending) this.previous.set(k, v);
     this.pending.clear();
     const state = new RunState(p);
@@ -171,13 +173,13 @@ export class ChatDriver {
             return resolve();
           }
           const due = Math.floor(((now - start) / 1000) * visitorRate) - sentVisitor;
-          for (let k = 0; k < due; k++) {
+          for (let k = 0; k < due && visitors.length; k++) {
             sentVisitor++;
             if (state.inFlight >= p.maxInFlight) {
               state.skipped++;
               continue;
             }
-            const v = this.visitors[next++ % this.visitors.length];
+            const v = visitors[next++ % visitors.length];
             this.send(v.socket, v.conversationId, `${p.label}-${state.serial++}`, BODY);
           }
         };

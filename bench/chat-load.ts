@@ -84,11 +84,14 @@ export async function prepareChats(h: Harness, servers: ChatServers, agentCount:
   return servers.visitors.child.call("seedConversations", { agents, perAgent }, 600_000);
 }
 
-/** Connects the visitors of the first `groupCount` groups (replacing any connected before). */
-export async function connectVisitors(h: Harness, servers: ChatServers, groups: ChatGroup[], groupCount: number, transports: Transport[]): Promise<void> {
+/**
+ * Connects the visitors of the first `groupCount` groups (replacing any connected before);
+ * returns how many each worker holds, which is how a phase's rate is split.
+ */
+export async function connectVisitors(h: Harness, servers: ChatServers, groups: ChatGroup[], groupCount: number, transports: Transport[]): Promise<number[]> {
   const workers = await h.workers();
   await Promise.all(workers.map((w) => w.call("chatCloseVisitors", {})));
-  await Promise.all(
+  return Promise.all(
     workers.map((w, i) =>
       w.call(
         "chatVisitors",
@@ -106,14 +109,25 @@ export async function connectVisitors(h: Harness, servers: ChatServers, groups: 
   );
 }
 
-export async function runPhase(h: Harness, spec: PhaseSpec): Promise<PhaseResult> {
-  const workers = await h.workers();
-  const maxInFlight = Math.max(200, Math.ceil(spec.rate / workers.length));
+/** `visitors`: how many each worker holds (connectVisitors' answer); the rate is split alike. */
+export async function runPhase(h: Harness, servers: ChatServers, spec: PhaseSpec, visitors: number[]): Promise<PhaseResult> {
+  // The server may still be digesting the setup (connections, presence, routing): not load.
+  await Promise.all([servers.visitors, servers.agents].map((s) => s.child.call("quiesce", { maxMs: 10_000 }, 30_000)));
+  const workers = (await h.workers()).filter((_, i) => visitors[i] > 0);
+  const shares = visitors.filter((n) => n > 0);
+  const total = shares.reduce((a, b) => a + b, 0);
   const parts: ChatRunResult[] = await Promise.all(
     workers.map((w, i) =>
       w.call(
         "chatRun",
-        { label: `${spec.label}-w${i}`, rate: spec.rate / workers.length, warmupMs: spec.warmupMs, durationMs: spec.durationMs, settleMs: spec.settleMs, maxInFlight },
+        {
+          label: `${spec.label}-w${i}`,
+          rate: (spec.rate * shares[i]) / total,
+          warmupMs: spec.warmupMs,
+          durationMs: spec.durationMs,
+          settleMs: spec.settleMs,
+          maxInFlight: Math.max(200, Math.ceil((spec.rate * shares[i]) / total)),
+        },
         spec.warmupMs + spec.durationMs + 240_000, // past the driver's own settle cap
       ),
     ),

@@ -61,6 +61,11 @@ export class Harness {
   /** The load workers (started once, reused by every scenario). */
   async workers(): Promise<Workers> {
     this.checkAborted();
+    // A worker that died (a bug, an out-of-memory) is replaced, with its peers, for the next scenario.
+    if (this.workerList.some((w) => !w.alive)) {
+      await Promise.all(this.workerList.map((w) => w.kill(2_000)));
+      this.workerList = [];
+    }
     if (this.workerList.length === 0) {
       this.workerList = await Promise.all(
         Array.from({ length: this.opts.workers }, (_, i) => Child.start<WorkerMethods>(`load-worker-${i}`, path.join(here, "load-worker.ts"))),

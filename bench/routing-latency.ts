@@ -1,10 +1,10 @@
 // Routing engine latency with 100 agents and 1,000 queued conversations, on a real database.
 //   npx tsx bench/routing-latency.ts [sqlite|postgres]   (postgres needs DATABASE_URL_PG)
-// Latency of an assignment = from the moment it became possible (the trigger: an agent came
-// online, or closed a chat) to the engine seeing it committed, as parley_assignment_latency_seconds
-// measures it. Phase 1: 1,000 chats wait, the 100 agents (capacity 3) come online one after
-// another. Phase 2: agents close chats at random, each close frees a slot that the engine fills
-// from the queue, until the queue is empty.
+// The latency of an assignment runs from the moment the slot it fills appeared (the agent's
+// status change to online committed, or the close that freed it committed; or the chat was
+// queued, if later) to the engine seeing the assignment committed. Phase 1: 1,000 chats wait and
+// the 100 agents (capacity 3) come online one after another. Phase 2: agents close chats at
+// random, each close frees a slot the engine fills from the queue, until the queue is empty.
 import { openDatabase } from "../server/db/client.ts";
 import { migrate } from "../server/db/migrate.ts";
 import { closeConversation } from "../server/conversations/service.ts";
@@ -46,17 +46,26 @@ async function main(kind: DbKind) {
       });
     }
 
-    const latencies: number[] = [];
+    // Slots in the order they appeared, per agent; `at` is set once the change that opened them
+    // committed. Each assignment to an agent fills that agent's oldest open slot.
+    type Slot = { at: number };
+    const slots = new Map<string, Slot[]>();
+    const open = (agentId: string, n: number) => {
+      const list = slots.get(agentId) ?? [];
+      const added = Array.from({ length: n }, () => ({ at: NaN }));
+      list.push(...added);
+      slots.set(agentId, list);
+      return added;
+    };
+    const filled: { slot: Slot; committedAt: number; queuedAt: number; phase: number }[] = [];
     let phase = 1;
-    const byPhase: Record<number, number[]> = { 1: [], 2: [] };
     let assigned = 0;
     let waitFor: { n: number; resolve: () => void } | null = null;
     const engine = new RoutingEngine(db, {
-      onAssigned: (list, requestedAt) => {
+      onAssigned: (list) => {
         for (const a of list) {
-          const ms = (a.committedAt ?? a.assignedAt).getTime() - Math.max(requestedAt, a.queuedAt.getTime());
-          latencies.push(ms);
-          byPhase[phase].push(ms);
+          const slot = slots.get(a.agentId)?.shift() ?? { at: NaN };
+          filled.push({ slot, committedAt: (a.committedAt ?? a.assignedAt).getTime(), queuedAt: a.queuedAt.getTime(), phase });
         }
         assigned += list.length;
         if (waitFor && assigned >= waitFor.n) waitFor.resolve();
@@ -67,7 +76,9 @@ async function main(kind: DbKind) {
 
     const started = Date.now();
     for (const a of agents) {
+      const opened = open(a.id, 3);
       await changeStatus(db, a.id, "online");
+      for (const slot of opened) slot.at = Date.now();
       void engine.drain();
     }
     await until(AGENTS * 3);
@@ -77,9 +88,12 @@ async function main(kind: DbKind) {
     phase = 2;
     const startedClosing = Date.now();
     while (assigned < QUEUED) {
-      const open = await db.conversation.findMany({ where: { status: "assigned" }, select: { id: true }, take: 50 });
+      const held = await db.conversation.findMany({ where: { status: "assigned" }, select: { id: true, assigneeId: true }, take: 50 });
+      const victim = held[Math.floor(Math.random() * held.length)];
       const target = assigned + 1;
-      await closeConversation(db, open[Math.floor(Math.random() * open.length)].id);
+      const [slot] = open(victim.assigneeId as string, 1);
+      await closeConversation(db, victim.id);
+      slot.at = Date.now();
       void engine.drain();
       await until(target);
     }
@@ -87,12 +101,15 @@ async function main(kind: DbKind) {
     const phase2Ms = Date.now() - startedClosing;
     await engine.close();
 
+    const latency = (f: (typeof filled)[number]) => Math.max(0, f.committedAt - Math.max(f.slot.at, f.queuedAt));
+    const all = filled.map(latency);
+    const byPhase = (n: number) => filled.filter((f) => f.phase === n).map(latency);
     const double = await db.routingEvent.groupBy({ by: ["conversationId"], where: { kind: "assigned" }, _count: { _all: true }, having: { conversationId: { _count: { gt: 1 } } } });
     const maxOpen = (await db.agent.aggregate({ _max: { openCount: true } }))._max.openCount;
     console.log(`routing latency on ${kind}: ${AGENTS} agents (capacity 3), ${QUEUED} queued conversations`);
-    console.log(`  ${summary("all assignments", latencies)}`);
-    console.log(`  ${summary("phase 1: agents come online", byPhase[1])} (${phase1Ms} ms for the burst)`);
-    console.log(`  ${summary("phase 2: a close frees a slot", byPhase[2])} (${phase2Ms} ms)`);
+    console.log(`  ${summary("all assignments", all)}`);
+    console.log(`  ${summary("phase 1: agents come online", byPhase(1))} (${phase1Ms} ms for the burst)`);
+    console.log(`  ${summary("phase 2: a close frees a slot", byPhase(2))} (${phase2Ms} ms)`);
     console.log(`  checks: conversations assigned twice: ${double.length}; highest open count: ${maxOpen} (capacity 3)`);
   } finally {
     await database.close();

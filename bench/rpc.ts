@@ -105,6 +105,10 @@ export class Child<M extends MethodMap<M>> {
     });
   }
 
+  get alive(): boolean {
+    return !this.gone;
+  }
+
   get pid(): number | undefined {
     return this.proc.pid;
   }

@@ -58,6 +58,8 @@ export interface ServerMethods {
   preload(p: { kind: ServerKind | "raw"; countSql: boolean }): Promise<void>;
   start(p: StartParams): Promise<Started>;
   memory(p: Record<string, never>): Promise<MemorySample>;
+  /** waits (at most `maxMs`) until the process is nearly idle: setup work must not count as load */
+  quiesce(p: { maxMs: number }): Promise<{ waitedMs: number; idle: boolean }>;
   /** conversations assigned to `agents` (who should be online by now), `perAgent` each */
   seedConversations(p: { agents: SeededAgent[]; perAgent: number }): Promise<ChatGroup[]>;
   seedAgents(p: { count: number; maxChats: number }): Promise<SeededAgent[]>;
@@ -126,6 +128,19 @@ serveRpc<ServerMethods>(
       siteId = demo.id;
       const adapterName = parley.io.of("/visitor").adapter.constructor.name;
       return { url, siteKey: demo.key, clusterAdapter: adapterName !== "Adapter", startMs: performance.now() - t0 };
+    },
+
+    async quiesce({ maxMs }) {
+      const t0 = performance.now();
+      for (;;) {
+        const before = process.cpuUsage();
+        const w0 = performance.now();
+        await new Promise((r) => setTimeout(r, 250));
+        const used = process.cpuUsage(before);
+        const busy = (used.user + used.system) / 1000 / (performance.now() - w0);
+        if (busy < 0.15) return { waitedMs: performance.now() - t0, idle: true };
+        if (performance.now() - t0 > maxMs) return { waitedMs: performance.now() - t0, idle: false };
+      }
     },
 
     async memory() {

@@ -79,8 +79,8 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
 }
 
 export async function assignment(h: Harness): Promise<ScenarioOutcome> {
-  const agents = h.quick ? 5 : 100;
-  const conversations = h.quick ? 50 : 1_000;
+  const agents = h.quick ? 3 : 100;
+  const conversations = h.quick ? 30 : 1_000;
   const timeoutMs = h.quick ? 30_000 : 90_000;
   const parley = await measure(h, "parley", agents, conversations, timeoutMs);
   const bare = await measure(h, "bare", agents, conversations, timeoutMs);

@@ -16,14 +16,14 @@ interface Phase extends PhaseSpec {
 }
 
 function phases(quick: boolean): { conversations: number; list: Phase[] } {
-  const conversations = quick ? 100 : 1_000;
-  const timing = quick ? { warmupMs: 300, durationMs: 1_500, settleMs: 5_000 } : { warmupMs: 2_000, durationMs: 15_000, settleMs: 5_000 };
+  const conversations = quick ? 50 : 1_000;
+  const timing = quick ? { warmupMs: 300, durationMs: 1_000, settleMs: 5_000 } : { warmupMs: 2_000, durationMs: 15_000, settleMs: 5_000 };
   return {
     conversations,
     list: [
       { label: "ws-200", rate: quick ? 50 : 200, transport: "websocket", conversations, targetP99Ms: 10, ...timing },
       { label: "ws-2000", rate: quick ? 100 : 2_000, transport: "websocket", conversations, targetP99Ms: 25, ...timing },
-      { label: "polling-200", rate: quick ? 25 : 200, transport: "polling", conversations: quick ? 20 : 200, targetP99Ms: 20, ...timing },
+      { label: "polling-200", rate: quick ? 25 : 200, transport: "polling", conversations: quick ? 10 : 200, targetP99Ms: 20, ...timing },
     ],
   };
 }
@@ -38,13 +38,14 @@ async function measure(h: Harness, kind: ServerKind): Promise<{ results: PhaseRe
     const groups = await prepareChats(h, servers, conversations / PER_AGENT, PER_AGENT);
     const results: PhaseResult[] = [];
     let connected = "";
+    let visitors: number[] = [];
     for (const phase of list) {
       const needed = `${phase.transport}:${phase.conversations}`;
       if (connected !== needed) {
-        await connectVisitors(h, servers, groups, phase.conversations / PER_AGENT, [phase.transport]);
+        visitors = await connectVisitors(h, servers, groups, phase.conversations / PER_AGENT, [phase.transport]);
         connected = needed;
       }
-      results.push(await runPhase(h, phase));
+      results.push(await runPhase(h, servers, phase, visitors));
     }
     await h.closeSockets();
     const persisted = kind === "parley" ? await servers.visitors.child.call("countMessages", {}) : null;

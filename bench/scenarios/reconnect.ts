@@ -74,7 +74,7 @@ async function measure(h: Harness, kind: ServerKind, n: number, timeoutMs: numbe
 }
 
 export async function reconnect(h: Harness): Promise<ScenarioOutcome> {
-  const n = h.quick ? 200 : 5_000;
+  const n = h.quick ? 100 : 5_000;
   const timeoutMs = h.quick ? 20_000 : 40_000;
   const parley = await measure(h, "parley", n, timeoutMs);
   const bare = await measure(h, "bare", n, timeoutMs);

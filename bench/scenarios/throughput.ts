@@ -22,8 +22,8 @@ function shortfalls(r: PhaseResult): string[] {
 }
 
 export async function throughput(h: Harness): Promise<ScenarioOutcome> {
-  const conversations = h.quick ? 100 : 1_000;
-  const steps = h.quick ? [50, 100] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
+  const conversations = h.quick ? 50 : 1_000;
+  const steps = h.quick ? [40, 80] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
   const timing = h.quick ? { warmupMs: 300, durationMs: 1_000, settleMs: 5_000 } : { warmupMs: 1_000, durationMs: 5_000, settleMs: 5_000 };
   const db = await h.database();
   const tried: (PhaseResult & { sustained: boolean; why: string[] })[] = [];
@@ -34,9 +34,9 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
     try {
       const groups = await prepareChats(h, servers, conversations / PER_AGENT, PER_AGENT);
       firstConversation = groups[0].conversations[0].conversationId;
-      await connectVisitors(h, servers, groups, groups.length, ["websocket"]);
+      const visitors = await connectVisitors(h, servers, groups, groups.length, ["websocket"]);
       const attempt = async (rate: number) => {
-        const r = await runPhase(h, { label: `tp-${rate}`, rate, ...timing });
+        const r = await runPhase(h, servers, { label: `tp-${rate}`, rate, ...timing }, visitors);
         const why = shortfalls(r);
         tried.push({ ...r, sustained: why.length === 0, why });
         process.stderr.write(`bench:   ${rate} msg/s offered: ${r.achieved.toFixed(0)} stored/s, e2e p99 ${r.e2e.p99.toFixed(1)} ms${why.length ? ` — not sustained (${why.join(", ")})` : ""}\n`);
@@ -52,7 +52,7 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
         }
       }
       // Below the first step: halve until a rate holds (a few times at most).
-      for (let rate = Math.floor(steps[0] / 2), tries = 0; !lastGood && tries < 3; rate = Math.floor(rate / 2), tries++) {
+      for (let rate = Math.floor(steps[0] / 2), tries = 0; !lastGood && tries < (h.quick ? 1 : 3); rate = Math.floor(rate / 2), tries++) {
         if (await attempt(rate)) lastGood = rate;
         else firstBad = rate;
       }

@@ -106,7 +106,7 @@ export async function widget(h: Harness): Promise<ScenarioOutcome> {
   const appGz = gz(path.join(DIST, manifest.app.js)) + gz(path.join(DIST, manifest.app.css));
   const fullGz = loaderGz + appGz;
 
-  const runs = h.quick ? 2 : 10;
+  const runs = h.quick ? 1 : 10;
   const db = await h.database();
   const server = await h.startServer("widget", "parley", db);
   const pages: Record<string, string> = {};
