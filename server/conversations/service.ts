@@ -65,7 +65,7 @@ export async function openConversation(db: Db, input: { siteId: string; visitorI
         data: { siteId: input.siteId, visitorId: input.visitorId, openKey: input.openKey },
         include: withAssignee,
       });
-      await recordEvent(tx, "conversation.created", { conversation: toConversationDto(row) }, row.createdAt);
+      await recordEvent(tx, "conversation.created", () => ({ conversation: toConversationDto(row) }), row.createdAt);
       return row;
     });
     return { conversation, created: true };
@@ -104,7 +104,7 @@ export async function closeConversation(db: Db, id: string) {
     }
     await logClose(tx, conv);
     const conversation = await tx.conversation.findUniqueOrThrow({ where: { id }, include: withAssignee });
-    await recordEvent(tx, "conversation.closed", { conversation: toConversationDto(conversation) });
+    await recordEvent(tx, "conversation.closed", () => ({ conversation: toConversationDto(conversation) }));
     return { conversation, closed: true, freedAgentId: conv.status === "assigned" ? conv.assigneeId : null };
   }));
 }
@@ -112,7 +112,7 @@ export async function closeConversation(db: Db, id: string) {
 export async function rateConversation(db: Db, id: string, rating: number) {
   return db.$transaction(async (tx) => {
     const conversation = await tx.conversation.update({ where: { id }, data: { rating }, include: withAssignee });
-    await recordEvent(tx, "conversation.rated", { conversation: toConversationDto(conversation), rating });
+    await recordEvent(tx, "conversation.rated", () => ({ conversation: toConversationDto(conversation), rating }));
     return conversation;
   });
 }

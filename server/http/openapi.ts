@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document served at /api/v1/openapi.json. The REST API's request and response
 // schemas are generated from the zod schemas the routes use (rest-schemas.ts); the console's own
 // routes are listed too (tag "console"), so the document names every route under /api/v1 and a
-// test fails when one is missing.
+// test fails when one is missing: whoever adds a route under /api/v1 adds it here (REST for the
+// public API, CONSOLE for the console's and widget's own).
 import { z } from "zod";
 import { API_RATE_BURST, API_RATE_PER_SECOND } from "./api-access.ts";
 import * as s from "./rest-schemas.ts";
@@ -135,6 +136,7 @@ const CONSOLE: Record<string, Record<string, string>> = {
   "/auth/logout": { post: "Sign out" },
   "/auth/me": { get: "The signed-in agent" },
   "/auth/password": { post: "Change my password" },
+  "/profile": { get: "My console preferences", patch: "Change my console preferences (language)" },
   "/setup": { get: "Whether first-admin setup is open", post: "Create the first admin" },
   "/history": { get: "Closed conversations, filtered (console history)" },
   "/sites": { get: "Sites, for the console's filters" },

@@ -57,7 +57,7 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
         const openCount = await reserveSlot(tx, agent, site, now);
         if (openCount === null) throw new Abort("agent_unavailable");
         await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount, detail: input.via });
-        await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conversationId), agent: await agentRef(tx, agent.id), via: input.via });
+        await recordEvent(tx, "conversation.assigned", async () => ({ conversation: await conversationNow(tx, conversationId), agent: await agentRef(tx, agent.id), via: input.via }));
         return "assigned" as const;
       }),
     );

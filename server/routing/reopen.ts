@@ -47,7 +47,7 @@ export async function reopenConversation(db: Db, conversationId: string, by: Reo
         if (openCount !== null) {
           await tx.conversation.update({ where: { id: conv.id }, data: { status: "assigned", assigneeId: agent.id, assignedAt: now } });
           await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: agent.id, openCount, detail: "reopen" });
-          await recordEvent(tx, "conversation.assigned", { conversation: await conversationNow(tx, conv.id), agent: await agentRef(tx, agent.id), via: "reopen" });
+          await recordEvent(tx, "conversation.assigned", async () => ({ conversation: await conversationNow(tx, conv.id), agent: await agentRef(tx, agent.id), via: "reopen" }));
           return agent.id;
         }
         if ("agentId" in by) throw new DomainError("not_eligible", "Go online, with a free slot, to reopen a conversation");

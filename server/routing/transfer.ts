@@ -44,7 +44,7 @@ async function toQueue(db: Db, conversationId: string, siteId: string, from: str
       if (!(await requeueOne(tx, conversationId, from, { now: new Date(), returnedBy: from }))) throw new Refused();
       await freeSlot(tx, from);
       await logEvent(tx, { kind: "released", conversationId, agentId: from, openCount: await openCountOf(tx, from), detail: "queue" });
-      await recordEvent(tx, "conversation.transferred", { conversation: await conversationNow(tx, conversationId), from: await agentRef(tx, from), to: null });
+      await recordEvent(tx, "conversation.transferred", async () => ({ conversation: await conversationNow(tx, conversationId), from: await agentRef(tx, from), to: null }));
     }),
   ).catch(changed);
   return { released: { conversationId, siteId, agentId: from, reason: "queue" }, assigned: null };
@@ -72,7 +72,7 @@ async function toAgent(db: Db, conv: { id: string; siteId: string; queuedAt: Dat
       }
       await logEvent(tx, { kind: "released", conversationId: conv.id, agentId: from, openCount: await openCountOf(tx, from), detail: "transfer" });
       await logEvent(tx, { kind: "assigned", conversationId: conv.id, agentId: to, openCount: await openCountOf(tx, to), detail: "transfer" });
-      await recordEvent(tx, "conversation.transferred", { conversation: await conversationNow(tx, conv.id), from: await agentRef(tx, from), to: await agentRef(tx, to) });
+      await recordEvent(tx, "conversation.transferred", async () => ({ conversation: await conversationNow(tx, conv.id), from: await agentRef(tx, from), to: await agentRef(tx, to) }));
     }),
   ).catch(changed);
   return {

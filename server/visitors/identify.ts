@@ -48,7 +48,7 @@ export async function identifyVisitor(db: Db, visitorId: string, site: IdentifyS
     });
     // Host pages identify on every page load: only a change is an event.
     if (identityOf(before) !== identityOf(after)) {
-      await recordEvent(tx, "visitor.identified", { visitor: toVisitorDto(after), userId: after.externalId, verified });
+      await recordEvent(tx, "visitor.identified", () => ({ visitor: toVisitorDto(after), userId: after.externalId, verified }));
     }
     return after;
   });

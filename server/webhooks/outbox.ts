@@ -11,8 +11,23 @@ export function newEventId(): string {
   return `evt_${randomUUID().replaceAll("-", "")}`;
 }
 
-export async function recordEvent<T extends WebhookEventType>(tx: Tx, type: T, payload: WebhookPayloads[T], at = new Date()): Promise<void> {
-  await tx.webhookEvent.create({ data: { id: newEventId(), type, payload: JSON.stringify(payload), createdAt: at } });
+/**
+ * Whether any enabled endpoint takes `type` (with notes, when `notes`). Read inside the change's
+ * transaction: an endpoint that commits later did not exist when the change happened, so the
+ * event is not its to receive, and a server without webhooks stores no events at all.
+ */
+async function subscribed(tx: Tx, type: WebhookEventType, notes = false): Promise<boolean> {
+  const endpoint = await tx.webhookEndpoint.findFirst({
+    where: { enabled: true, events: { contains: JSON.stringify(type) }, ...(notes ? { includeNotes: true } : {}) },
+    select: { id: true },
+  });
+  return endpoint !== null;
+}
+
+/** Stores one event; `payload` is only built (it may read rows) when someone subscribed. */
+export async function recordEvent<T extends WebhookEventType>(tx: Tx, type: T, payload: () => WebhookPayloads[T] | Promise<WebhookPayloads[T]>, at = new Date()): Promise<void> {
+  if (!(await subscribed(tx, type))) return;
+  await tx.webhookEvent.create({ data: { id: newEventId(), type, payload: JSON.stringify(await payload()), createdAt: at } });
 }
 
 /** The conversation as it stands inside the transaction (after the change). */
@@ -28,7 +43,8 @@ export async function agentRef(tx: Tx, agentId: string): Promise<AgentRef> {
 
 /** One `message.created` per stored message, written with the batch that stored them. */
 export async function recordMessages(tx: Tx, rows: readonly MessageRow[], convs: ReadonlyMap<string, { siteId: string; visitorId: string }>): Promise<void> {
-  if (rows.length === 0) return;
+  if (rows.length === 0 || !(await subscribed(tx, "message.created"))) return;
+  if (rows.every((r) => r.note) && !(await subscribed(tx, "message.created", true))) return;
   const names = await authorNames(tx, rows);
   const data = rows.map((r) => {
     const conv = convs.get(r.conversationId);
