@@ -55,21 +55,29 @@ export class RoutingEngine {
   }
 
   private async run(): Promise<void> {
-    let holding = false;
     try {
-      let seen: number | null = null;
+      // A trigger that arrives at any point of a turn (even while the lease is being let go)
+      // sets `again`, and costs one more turn.
       do {
         this.again = false;
-        await requestDrain(this.db);
-        seen = await acquireLease(this.db, this.id, LEASE_MS);
-        // Held elsewhere: the holder sees our request before it lets go. A trigger that came in
-        // while we asked needs asking again.
-      } while (seen === null && this.again && !this.closed);
-      if (seen === null) {
-        this.requestedAt = null;
-        return;
-      }
-      holding = true;
+        await this.turn();
+      } while (this.again && !this.closed);
+    } catch (err) {
+      this.on.onError?.(err);
+    }
+  }
+
+  /** Asks for the lease; if it is ours, drains until nobody asked again, then lets go. */
+  private async turn(): Promise<void> {
+    await requestDrain(this.db);
+    let seen = await acquireLease(this.db, this.id, LEASE_MS);
+    if (seen === null) {
+      // Held elsewhere: the holder sees our request before it can let go.
+      this.requestedAt = null;
+      return;
+    }
+    let holding = true;
+    try {
       let leaseAt = Date.now();
       let checkedAt = Date.now();
       // At most every DIRTY_CHECK_MS: has anyone (this process or another) asked since?
@@ -108,10 +116,8 @@ export class RoutingEngine {
         leaseAt = Date.now();
         await acquireLease(this.db, this.id, LEASE_MS);
       }
-      // Still asked for more after MAX_PASSES: hand over rather than spin here.
-      if (!this.closed) setImmediate(() => void this.drain());
-    } catch (err) {
-      this.on.onError?.(err);
+      // Still asked for more after MAX_PASSES: let go and take another turn.
+      this.again = true;
     } finally {
       if (holding) await dropLease(this.db, this.id).catch((err: unknown) => this.on.onError?.(err));
     }
