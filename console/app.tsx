@@ -1,6 +1,8 @@
 // Top level: who is signed in decides between the setup, sign-in and console pages.
 import { useEffect } from "preact/hooks";
-import { t } from "./i18n/t.ts";
+import type { ProfileDto } from "../server/http/profile-routes.ts";
+import { language, setLanguage, t } from "./i18n/t.ts";
+import { get } from "./lib/http.ts";
 import { useRoute } from "./lib/router.ts";
 import { useStore } from "./lib/store.ts";
 import { live } from "./state/live-store.ts";
@@ -14,6 +16,8 @@ export function App() {
   const { path } = useRoute();
   const me = useStore(session, (s) => s.me);
   const checked = useStore(session, (s) => s.checked);
+  // Read so that a language change re-renders the whole console.
+  useStore(language, (s) => s.locale);
 
   useEffect(() => {
     loadMe().catch(() => session.set({ checked: true }));
@@ -23,6 +27,10 @@ export function App() {
     if (!me) return;
     live.set({ me });
     startLive();
+    get<ProfileDto>("/profile").then(
+      (p) => setLanguage(p.language),
+      () => undefined, // the browser's language stays; the console works the same
+    );
     return () => stopLive();
   }, [me?.id]);
 

@@ -1,5 +1,6 @@
 // English: the reference catalogue. Every user-facing string of the console is here; other
-// languages provide the same keys. `{name}` marks a placeholder filled by t(key, params).
+// languages provide the same keys. `{name}` marks a placeholder filled by t(key, params);
+// `{count, plural, one {…} other {…}}` picks the wording for a number (# is the number).
 export const en = {
   "app.name": "Parley",
   "app.title": "Parley console",
@@ -40,12 +41,14 @@ export const en = {
   "account.submit": "Change password",
   "account.changed": "Your password was changed.",
   "account.mismatch": "The new passwords do not match.",
+  "account.language": "Console language",
+  "account.languageAuto": "Same as my browser",
 
   "connection.connecting": "Connecting…",
   "connection.connected": "Live",
   "connection.reconnecting": "Connection lost, reconnecting…",
   "connection.offline": "You are offline",
-  "connection.pending": "{count} unsent, will be sent when back",
+  "connection.pending": "{count, plural, other {# unsent, will be sent when back}}",
 
   "presence.label": "Your status",
   "presence.online": "Online",
@@ -62,9 +65,9 @@ export const en = {
   "inbox.mineEmpty": "No open chats. Set yourself online to receive chats.",
   "inbox.closed": "Recently closed",
   "inbox.closedEmpty": "Nothing closed yet.",
-  "inbox.waiting": "waiting {time}",
+  "inbox.waiting": "arrived {time}",
   "inbox.accept": "Accept",
-  "inbox.unread": "{count} unread",
+  "inbox.unread": "{count, plural, one {# unread message} other {# unread messages}}",
   "inbox.noMessages": "No messages yet",
   "inbox.pick": "Pick a conversation on the left. Alt+↑ and Alt+↓ move between chats.",
 
@@ -153,7 +156,7 @@ export const en = {
   "history.stars": "{count}★",
   "history.apply": "Search",
   "history.reset": "Reset",
-  "history.count": "{count} conversations",
+  "history.count": "{count, plural, one {# conversation} other {# conversations}}",
   "history.more": "Load more",
   "history.pick": "Pick a conversation to read its transcript.",
   "history.export": "Export:",
@@ -181,6 +184,10 @@ export const en = {
   "sites.launcherLabel": "Launcher label",
   "sites.sound": "Sound on new messages",
   "sites.titleFlash": "Flash the page title on new messages",
+  "sites.language": "Widget language",
+  "sites.languageAuto": "The visitor's browser language",
+  "sites.strings": "Widget wording",
+  "sites.stringsHelp": "Replace any text of the widget, in every language. Leave a field empty to use the translations.",
   "sites.preChat": "Pre-chat form",
   "sites.preChatEnabled": "Ask before the chat starts",
   "sites.fieldKey": "Key",
@@ -310,6 +317,7 @@ export const en = {
   "error.internal": "Something went wrong on the server. Try again.",
   "error.network": "The server cannot be reached. Check your connection.",
   "error.timeout": "The server did not answer in time. Try again.",
-} as const;
+};
 
 export type MessageKey = keyof typeof en;
+export type Catalogue = Record<MessageKey, string>;

@@ -1,26 +1,29 @@
-// Dates and durations for display, in the agent's locale.
+// Dates, times and "3 minutes ago" for display, through Intl in the console's language.
+import { currentLocale } from "../i18n/t.ts";
+
 export function timeOf(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(currentLocale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 export function dateTimeOf(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return new Date(iso).toLocaleString(currentLocale(), { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** "45s", "3m", "2h 5m": compact waiting times for the queue */
-export function durationSince(iso: string, now = Date.now()): string {
+/** "45 seconds ago", "3 minutes ago", "2 hours ago", in the console's language */
+export function timeAgo(iso: string, now = Date.now(), locale: string = currentLocale()): string {
   const s = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  if (s < 60) return rtf.format(-s, "second");
+  if (s < 3600) return rtf.format(-Math.floor(s / 60), "minute");
+  if (s < 86400) return rtf.format(-Math.floor(s / 3600), "hour");
+  return rtf.format(-Math.floor(s / 86400), "day");
 }
 
 /** The visitor's local time, or null when the time zone is missing or unknown. */
 export function localTimeIn(timeZone: unknown, now = new Date()): string | null {
   if (typeof timeZone !== "string" || !timeZone) return null;
   try {
-    return now.toLocaleTimeString(undefined, { timeZone, hour: "2-digit", minute: "2-digit" });
+    return now.toLocaleTimeString(currentLocale(), { timeZone, hour: "2-digit", minute: "2-digit" });
   } catch {
     return null;
   }

@@ -15,6 +15,7 @@ import { authRoutes } from "./auth-routes.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { csrfGuard } from "./csrf.ts";
 import { healthRoutes, type Readiness } from "./health-routes.ts";
+import { profileRoutes } from "./profile-routes.ts";
 import { errorHandler, sendError } from "./routes-kit.ts";
 import { staticRoutes } from "./static-routes.ts";
 import { transcriptRoutes } from "./transcript-routes.ts";
@@ -47,6 +48,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(deps.db, deps.config, deps.log));
+  api.use(profileRoutes(deps.db, deps.log));
   api.use(transcriptRoutes(deps.db, deps.log));
   api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
   const access = new ApiAccess(deps.db);

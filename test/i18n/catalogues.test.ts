@@ -2,6 +2,9 @@
 // arguments (a plural must keep its `other` case); the formatter picks plural forms by language;
 // a missing key falls back to English in the widget, never to the raw key.
 import { describe, expect, it } from "vitest";
+import { consoleTranslations } from "../../console/i18n/catalogues.ts";
+import { en as consoleEn } from "../../console/i18n/en.ts";
+import { timeAgo } from "../../console/lib/format.ts";
 import { widgetCatalogues } from "../../widget/app/i18n/catalogues.ts";
 import { en as appEn } from "../../widget/app/i18n/en.ts";
 import { t, useCatalogue, useOverrides } from "../../widget/app/i18n/t.ts";
@@ -62,6 +65,26 @@ describe("widget catalogues", () => {
       useCatalogue({}, "en");
       useOverrides({});
     }
+  });
+});
+
+describe("console catalogues", () => {
+  it("ships every locale", () => {
+    expect(Object.keys(consoleTranslations).sort()).toEqual([...LOCALES].sort());
+  });
+
+  for (const locale of LOCALES) {
+    it(`${locale}: every English key with the same placeholders`, () => {
+      expect(catalogueProblems(consoleEn, consoleTranslations[locale])).toEqual([]);
+    });
+  }
+
+  it("says how long ago through Intl.RelativeTimeFormat, in the language asked for", () => {
+    const now = Date.parse("2026-01-01T12:00:00Z");
+    expect(timeAgo("2026-01-01T11:57:00Z", now, "en")).toBe("3 minutes ago");
+    expect(timeAgo("2026-01-01T11:57:00Z", now, "fr")).toBe("il y a 3 minutes");
+    expect(timeAgo("2026-01-01T09:00:00Z", now, "de")).toBe("vor 3 Stunden");
+    expect(timeAgo("2026-01-01T11:59:15Z", now, "ja")).toBe("45 秒前");
   });
 });
 

@@ -1,5 +1,6 @@
 // A site's language and its own widget wording through the admin API (validated: bad input
-// changes nothing), and the launcher's strings the widget config hands out per browser language.
+// changes nothing), the launcher's strings the widget config hands out per browser language, and
+// the agent's console language in their profile.
 import { afterEach, describe, expect, it } from "vitest";
 import type { ErrorResponse, SiteDto, WidgetConfigDto } from "../../server/protocol.ts";
 import { closeAllClients, login } from "../helpers/clients.ts";
@@ -51,5 +52,25 @@ describe("site language settings", () => {
     }
     const after = await api<SiteDto>(server, "GET", `/api/v1/admin/sites/${site.id}`, { cookie: admin });
     expect(after.body.settings).toMatchObject({ language: "es", strings: { open: "¿Dudas?", end: "Adiós" } });
+  });
+});
+
+describe("agent console language", () => {
+  it("is null (the browser's) until the agent picks one; only shipped languages are taken; each agent has their own", async () => {
+    server = await startServer();
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    await addAgent(server, { email: "bo@example.com", name: "Bo" });
+    const ana = (await login(server, "ana@example.com")).cookie;
+    const bo = (await login(server, "bo@example.com")).cookie;
+    expect((await api(server, "GET", "/api/v1/profile", { cookie: ana })).body).toEqual({ language: null });
+    expect((await api(server, "PATCH", "/api/v1/profile", { cookie: ana, body: { language: "pt-BR" } })).body).toEqual({ language: "pt-BR" });
+    for (const body of [{ language: "pt" }, { language: "xx" }, { language: 3 }, {}, { language: "fr", extra: 1 }]) {
+      const res = await api<ErrorResponse>(server, "PATCH", "/api/v1/profile", { cookie: ana, body });
+      expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([JSON.stringify(body), 400, "bad_request"]);
+    }
+    expect((await api(server, "GET", "/api/v1/profile", { cookie: ana })).body).toEqual({ language: "pt-BR" });
+    expect((await api(server, "GET", "/api/v1/profile", { cookie: bo })).body).toEqual({ language: null });
+    expect((await api(server, "PATCH", "/api/v1/profile", { cookie: ana, body: { language: null } })).body).toEqual({ language: null });
+    expect((await api(server, "GET", "/api/v1/profile")).status).toBe(401);
   });
 });

@@ -1,11 +1,12 @@
-// One site's settings: origins, routing, theme, pre-chat fields, business hours, identity
-// secret and the snippet to copy.
+// One site's settings: origins, routing, theme, language and wording, pre-chat fields, business
+// hours, identity secret and the snippet to copy.
 import { useState } from "preact/hooks";
 import type { PreChatField, SiteDto, SiteSettings, Weekday } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
 import { errorText } from "../../lib/errors.ts";
 import { patch, post } from "../../lib/http.ts";
 import { splitLines } from "./sites-page.tsx";
+import { WidgetLanguageFields } from "./widget-language-fields.tsx";
 
 const DAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -132,6 +133,7 @@ export function SiteEditor({ site, onSaved }: { site: SiteDto; onSaved: (s: Site
           <input type="checkbox" checked={settings.titleFlash} onChange={(e) => set("titleFlash", e.currentTarget.checked)} />
           {t("sites.titleFlash")}
         </label>
+        <WidgetLanguageFields settings={settings} set={set} />
       </fieldset>
 
       <fieldset class="wide">

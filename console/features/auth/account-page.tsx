@@ -1,8 +1,41 @@
-// The agent's own account: password change.
-import { useState } from "preact/hooks";
-import { t } from "../../i18n/t.ts";
+// The agent's own account: console language and password change.
+import { useEffect, useState } from "preact/hooks";
+import type { ProfileDto } from "../../../server/http/profile-routes.ts";
+import { setLanguage, t } from "../../i18n/t.ts";
 import { errorText } from "../../lib/errors.ts";
-import { post } from "../../lib/http.ts";
+import { get, patch, post } from "../../lib/http.ts";
+import { LanguageSelect } from "../shared/language-select.tsx";
+
+function LanguageForm() {
+  const [choice, setChoice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    get<ProfileDto>("/profile").then(
+      (p) => setChoice(p.language ?? ""),
+      (err) => setError(errorText(err)),
+    );
+  }, []);
+  const change = async (value: string) => {
+    setError(null);
+    try {
+      const saved = await patch<ProfileDto>("/profile", { language: value || null });
+      setChoice(saved.language ?? "");
+      setLanguage(saved.language);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="card form-narrow" onSubmit={(e) => e.preventDefault()}>
+      <LanguageSelect label={t("account.language")} autoLabel={t("account.languageAuto")} autoValue="" value={choice ?? ""} disabled={choice === null} onChange={(v) => void change(v)} />
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
 
 export function AccountPage() {
   const [current, setCurrent] = useState("");
@@ -27,6 +60,7 @@ export function AccountPage() {
   return (
     <div class="admin-page">
       <h1>{t("account.title")}</h1>
+      <LanguageForm />
       <form class="card form-narrow" onSubmit={submit}>
         <h2>{t("account.password")}</h2>
         <label>

@@ -58,7 +58,7 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
               </span>
             )}
           </div>
-          <p class="msg-body">{m.body}</p>
+          <p class="msg-body" dir="auto">{m.body}</p>
         </li>
       ))}
       {pending.map((p) => (
@@ -70,7 +70,7 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
               {p.status === "sending" ? t("delivery.sending") : t("delivery.failed")}
             </span>
           </div>
-          <p class="msg-body">{p.body}</p>
+          <p class="msg-body" dir="auto">{p.body}</p>
           {p.status === "failed" && (
             <div class="msg-actions">
               <button type="button" onClick={() => retryPending(p)}>

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { ConversationSummaryDto } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
 import { errorText } from "../../lib/errors.ts";
-import { durationSince } from "../../lib/format.ts";
+import { timeAgo } from "../../lib/format.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { useStore } from "../../lib/store.ts";
 import { acceptConversation, openConversation } from "../../state/actions.ts";
@@ -41,7 +41,7 @@ export function ConversationList(props: { id: string; title: string; empty: stri
                   </span>
                   <span class="conv-meta">
                     <span>{c.siteName}</span>
-                    {props.queue && <span class="waiting">{t("inbox.waiting", { time: durationSince(c.queuedAt, now) })}</span>}
+                    {props.queue && <span class="waiting">{t("inbox.waiting", { time: timeAgo(c.queuedAt, now) })}</span>}
                   </span>
                   <span class="conv-preview">{c.preview ?? t("inbox.noMessages")}</span>
                 </button>
