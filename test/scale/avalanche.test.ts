@@ -1,0 +1,47 @@
+// Restart avalanche, scaled down for the test suite (the 2,000-client variant is for the bench):
+// a few hundred visitors on two processes with a small per-process connection budget; both
+// processes are killed and restarted at once. Every client comes back (jittered backoff, honouring
+// the server's "retry later" refusals), the processes stay up, and p50/p95 reconnect times print.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Participant } from "./chat-client.ts";
+import { closeClusters, startCluster } from "./cluster.ts";
+
+const PG = process.env.DATABASE_URL_PG;
+const REDIS = process.env.REDIS_URL_TEST;
+const CLIENTS = Number(process.env.PARLEY_AVALANCHE_CLIENTS ?? 300);
+
+afterEach(closeClusters, 30_000);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+describe("restart avalanche", () => {
+  it.runIf(PG && REDIS)(`${CLIENTS} clients, both processes restarted at once: all come back, refusals honoured`, async () => {
+    const cluster = await startCluster({
+      processes: 2,
+      redisUrl: REDIS,
+      agents: [],
+      // Small enough that the avalanche meets the limit on this machine.
+      env: { PARLEY_CONNECTION_BURST: "20", PARLEY_CONNECTIONS_PER_SECOND: "25" },
+    });
+    const clients: Participant[] = Array.from({ length: CLIENTS }, () => cluster.visitor());
+    await Promise.all(clients.map((c) => c.start()));
+    const connectsBefore = clients.reduce((n, c) => n + c.connects, 0);
+    expect(connectsBefore).toBe(CLIENTS);
+
+    await Promise.all(cluster.procs.map((p) => p!.kill("SIGKILL")));
+    await Promise.all([cluster.start(0), cluster.start(1)]);
+    const restartedAt = Date.now();
+    await Promise.all(clients.map((c) => c.when(() => c.connected && c.connects >= 2, 60_000)));
+    const times = clients.map((c) => Math.max(0, c.lastConnectAt - restartedAt)).sort((x, y) => x - y);
+    const refusals = clients.reduce((n, c) => n + c.refusals, 0);
+    console.log(
+      `avalanche: clients=${CLIENTS} processes=2 refusals=${refusals} reconnect after restart p50=${percentile(times, 50)} ms p95=${percentile(times, 95)} ms max=${times[times.length - 1]} ms`,
+    );
+    expect(refusals).toBeGreaterThan(0);
+    expect(cluster.alive()).toHaveLength(2);
+    // Each process answers its health check after the avalanche.
+    for (const p of cluster.alive()) expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
+  }, 120_000);
+});
