@@ -40,7 +40,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-it("npm run bench -- --quick completes with nothing lost and nothing doubled", { timeout: 170_000 }, async () => {
+it("npm run bench -- --quick completes with nothing lost and nothing doubled", { timeout: 240_000 }, async () => {
   dir = mkdtempSync(path.join(tmpdir(), "parley-bench-smoke-"));
   const out = path.join(dir, "bench.json");
   const proc = spawn("npm", ["run", "--silent", "bench", "--", "--quick", "--out", out], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
