@@ -9,6 +9,7 @@ import { acceptConversation } from "../../server/routing/accept.ts";
 import { RoutingEngine } from "../../server/routing/engine.ts";
 import { changeStatus } from "../../server/routing/status.ts";
 import { transferConversation } from "../../server/routing/transfer.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 export interface WorkerConfig {
   url: string;
@@ -24,23 +25,12 @@ export interface WorkerConfig {
   pauseMs: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main(cfg: WorkerConfig): Promise<Record<string, number>> {
   const database = await openDatabase(cfg.url);
   const db = database.prisma;
   const errors: unknown[] = [];
   const engine = new RoutingEngine(db, { onError: (err) => errors.push(err) });
-  const random = rng(cfg.seed);
+  const random = seededRandom(cfg.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const stats: Record<string, number> = {};
   const count = (k: string) => (stats[k] = (stats[k] ?? 0) + 1);

@@ -1,22 +1,12 @@
-// How good is the estimated wait? A simulated support desk (Poisson arrivals, exponential handle
-// times, FIFO queue, agents near full utilisation) asks the same estimator the server uses, fed
+// How good is the estimated wait? A simulated support desk (Poisson arrivals, exponential or
+// log-normal handle times, FIFO queue, agents near full utilisation) asks the same estimator the server uses, fed
 // the same inputs siteLoad() reads from the database (capacity online, free slots, the last
 // RECENT_SAMPLE handle times), for each arriving visitor, and compares with the wait that visitor
 // then actually had. Reports the mean absolute error, beside the naive estimate the backbone used
 // (recent mean wait x position / agents online) as a yardstick.
 import { describe, expect, it } from "vitest";
 import { RECENT_SAMPLE, estimateWaitSeconds, meanOf } from "../../server/routing/estimate.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "./seeded-random.ts";
 
 interface Desk {
   agents: number;
@@ -36,7 +26,7 @@ interface Outcome {
 }
 
 function simulate(seed: number, desk: Desk): Outcome[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const exp = (mean: number) => -Math.log(1 - random()) * mean;
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   // Log-normal with sigma 1 and the same mean: exp(mu + 1/2) = mean.
