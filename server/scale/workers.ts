@@ -5,6 +5,7 @@
 // through the primary with @socket.io/cluster-adapter. A worker that dies is replaced.
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setupMaster, setupWorker } from "@socket.io/sticky";
 import { createAdapter as createClusterAdapter, setupPrimary } from "@socket.io/cluster-adapter";
 import type { Server as IoServer } from "socket.io";
@@ -51,8 +52,10 @@ export async function serveWorkers(workers: number, env: NodeJS.ProcessEnv = pro
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, resolve);
   });
-  const url = `${config.publicUrl}`;
-  log.info({ url, workers, adapter: config.redisUrl ? "redis-streams" : "cluster" }, "Parley is listening");
+  const url = config.publicUrl;
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  log.info({ url: `http://${shownHost}:${port}`, workers, adapter: config.redisUrl ? "redis-streams" : "cluster" }, "Parley is listening");
   process.stdout.write(`\nParley is running with ${workers} workers: ${url}\n  console: ${url}/console/\n\n`);
 
   const stop = (signal: string) => {

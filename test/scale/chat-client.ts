@@ -13,6 +13,7 @@ export interface ParticipantOptions {
   siteKey?: string;
   cookie?: string;
   ackTimeoutMs?: number;
+  transports?: ("websocket" | "polling")[];
   /** run on every connect before catching up (the console sets itself online) */
   onConnect?: (s: Socket) => Promise<unknown>;
 }
@@ -61,7 +62,7 @@ export class Participant {
     const s = io(`${url}${this.o.nsp}`, {
       auth: this.o.nsp === "/visitor" ? { siteKey: this.o.siteKey, ...(this.token ? { token: this.token } : {}) } : {},
       extraHeaders: this.o.nsp === "/visitor" ? { origin: PUBLIC_URL } : { cookie: this.o.cookie ?? "" },
-      transports: ["websocket"],
+      transports: this.o.transports ?? ["websocket"],
       reconnection: false,
       forceNew: true,
       timeout: 5000,

@@ -27,6 +27,8 @@ export interface ProcessOptions {
   redisPrefix?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** extra arguments after `serve` (e.g. --workers 2) */
+  args?: string[];
 }
 
 export function uniquePrefix(): string {
@@ -34,7 +36,7 @@ export function uniquePrefix(): string {
 }
 
 export async function startParley(opts: ProcessOptions): Promise<ParleyProcess> {
-  const child = spawn(process.execPath, [path.join(root, "bin/parley.js"), "serve"], {
+  const child = spawn(process.execPath, [path.join(root, "bin/parley.js"), "serve", ...(opts.args ?? [])], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
