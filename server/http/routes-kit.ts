@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { DomainError, toErrorBody } from "../errors.ts";
 import type { ErrorCode } from "../protocol.ts";
 import { formatZodError } from "../realtime/handler.ts";
+import { illFormedPath } from "../well-formed-text.ts";
 import type { Db } from "../db/client.ts";
 import { requireAgent, type Caller } from "./authn.ts";
 
@@ -28,6 +29,8 @@ export function sendError(res: Response, code: ErrorCode, message: string): void
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new DomainError("bad_request", formatZodError(parsed.error));
+  const bad = illFormedPath(parsed.data);
+  if (bad !== null) throw new DomainError("bad_request", `${bad}: text is not valid Unicode`);
   return parsed.data;
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { TokenBucket } from "../auth/rate-limit.ts";
 import { DomainError, toErrorBody } from "../errors.ts";
 import type { Ack } from "../protocol.ts";
+import { illFormedPath } from "../well-formed-text.ts";
 
 export interface HandlerContext {
   bucket: TokenBucket;
@@ -42,6 +43,11 @@ export function handle<S extends z.ZodType, R>(
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       reply({ ok: false, error: { code: "bad_request", message: formatZodError(parsed.error) } });
+      return;
+    }
+    const bad = illFormedPath(parsed.data);
+    if (bad !== null) {
+      reply({ ok: false, error: { code: "bad_request", message: `${bad}: text is not valid Unicode` } });
       return;
     }
     run(parsed.data).then(

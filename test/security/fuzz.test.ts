@@ -13,6 +13,8 @@ import { emitAck } from "../helpers/wait.ts";
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const PER_EVENT = 80;
 const PER_ROUTE = 30;
+/** events for which a random payload can be valid without changing shared data */
+const MAY_ACCEPT = ["conversation:list", "queue:list", "agents:list", "visitor:update"];
 const CODES = ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "blocked", "too_large", "not_eligible"];
 
 /** mulberry32: small, seeded, good enough to pick cases */
@@ -73,7 +75,10 @@ async function snapshot(server: TestServer): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const { name } of tables) {
     if (skip.has(name)) continue;
-    const rows = await db.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${name}" ORDER BY 1`);
+    // A visitor may set their own name, e-mail and attributes: a random payload that happens to
+    // be valid ("constructor" is a fine name) changes those, legitimately; everything else is compared.
+    const columns = name === "Visitor" ? `"id", "siteId", "tokenHash", "externalId", "createdAt"` : "*";
+    const rows = await db.$queryRawUnsafe<unknown[]>(`SELECT ${columns} FROM "${name}" ORDER BY 1`);
     out[name] = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 1);
   }
   return out;
@@ -121,7 +126,9 @@ test(`random and malformed payloads at every socket event and JSON route (seed $
         // reads answer ok for a payload that happens to be valid (e.g. {} for a list); nothing may change
         const ack = await emitAck<Ack<unknown>>(socket, event, payload);
         sent++;
-        if (!ack.ok) expect(CODES, `${event} #${i} ${JSON.stringify(payload)?.slice(0, 200)}`).toContain(ack.error.code);
+        const where = `${event} #${i} ${JSON.stringify(payload)?.slice(0, 200)}`;
+        if (ack.ok) expect(MAY_ACCEPT, where).toContain(event);
+        else expect(CODES, where).toContain(ack.error.code);
         expect(socket.connected, `${event} #${i} disconnected the socket`).toBe(true);
       }
     }
