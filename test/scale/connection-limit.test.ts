@@ -1,0 +1,38 @@
+// The per-process connection-rate limit: past the budget a handshake is refused with
+// `unavailable` and a retry delay, before any work; without REDIS_URL /readyz
+// stays plain "ready".
+import { afterEach, describe, expect, it } from "vitest";
+import { closeAllClients, connectVisitor, visitorRefused } from "../helpers/clients.ts";
+import { startServer, type TestServer } from "../helpers/server.ts";
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  closeAllClients();
+  await server?.close();
+  server = undefined;
+});
+
+describe("connection-rate limit", () => {
+  it("refuses connections beyond the budget with a clear retry-later error", async () => {
+    // A refill slow enough that no token comes back during the test, however slow the machine.
+    server = await startServer({ config: { connectionRate: { burst: 2, perSecond: 0.01 } } });
+    await connectVisitor(server);
+    await connectVisitor(server);
+    const refused = (await visitorRefused(server)) as Error & { data?: { code?: string; retryAfterMs?: number } };
+    expect(refused.message).toBe("Server busy, retry later");
+    expect(refused.data?.code).toBe("unavailable");
+    expect(refused.data?.retryAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(refused.data?.retryAfterMs).toBeLessThanOrEqual(5000);
+    // Nothing was created for the refused one: two visitors only.
+    expect(await server.app.database.prisma.visitor.count()).toBe(2);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/parley_connections_refused_total 1/);
+  });
+
+  it("a single process without REDIS_URL is plainly ready", async () => {
+    server = await startServer();
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ready" });
+  });
+});
