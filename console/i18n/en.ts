@@ -90,6 +90,13 @@ export const en = {
   "chat.transfer": "Transfer",
   "chat.close": "Close",
   "chat.reopen": "Reopen",
+  "chat.block": "Block visitor",
+  "chat.blockConfirm": "Block this visitor from starting chats on this site? Their open chat window disconnects.",
+  "chat.blockIp": "Also block their current IP address",
+  "chat.blockDo": "Block",
+  "chat.blockCancel": "Cancel",
+  "chat.blocked": "Visitor blocked.",
+  "chat.unblock": "Unblock",
 
   "delivery.sending": "Sending…",
   "delivery.sent": "Sent",
@@ -306,6 +313,7 @@ export const en = {
 
   "error.bad_request": "Please check your input.",
   "error.bad_request.detail": "Please check your input: {detail}",
+  "error.blocked": "This visitor is blocked.",
   "error.unauthorized": "Wrong email or password, or your session ended. Sign in again.",
   "error.forbidden": "You are not allowed to do this.",
   "error.not_found": "It does not exist (any more).",

@@ -103,6 +103,14 @@ export async function transferConversation(conversationId: string, toAgentId?: s
   await resyncConversation(need(), conversationId);
 }
 
+export async function blockVisitor(conversationId: string, ip: boolean): Promise<void> {
+  await request(need(), "visitor:block", ip ? { conversationId, ip: true } : { conversationId });
+}
+
+export async function unblockVisitor(conversationId: string): Promise<void> {
+  await request(need(), "visitor:unblock", { conversationId });
+}
+
 export async function refreshAgents(): Promise<void> {
   live.set({ agents: await request(need(), "agents:list", {}) });
 }

@@ -6,6 +6,7 @@ import { errorText } from "../../lib/errors.ts";
 import { useStore } from "../../lib/store.ts";
 import { acceptConversation, closeConversation, refreshAgents, reopenConversation, transferConversation } from "../../state/actions.ts";
 import { live } from "../../state/live-store.ts";
+import { BlockVisitor } from "./block-visitor.tsx";
 
 const QUEUE = "__queue__";
 
@@ -71,6 +72,7 @@ export function ChatActions({ conv }: { conv: ConversationSummaryDto }) {
           {t("chat.reopen")}
         </button>
       )}
+      <BlockVisitor conversationId={conv.id} />
       {error && (
         <p class="error" role="alert">
           {error}
