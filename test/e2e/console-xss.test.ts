@@ -21,6 +21,8 @@ const PAYLOADS = [
   `<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>`,
   `<a href="javascript:window.__xss=1">click me</a>`,
   `{{constructor.constructor('window.__xss=1')()}}`,
+  // right-to-left override: shown as-is (its letters reversed on screen), never as markup
+  `\u202Egnp.<img src=x onerror="window.__xss=1">exe`,
 ];
 const JS_URL = "javascript:window.__xss=1";
 

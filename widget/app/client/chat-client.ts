@@ -76,7 +76,8 @@ type DataOf<E extends keyof Events> = Parameters<Events[E]>[1] extends AckFn<inf
 const ACK_TIMEOUT_MS = 15_000;
 const RETRY_MS = 3_000;
 const RETRYABLE = new Set(["rate_limited", "unavailable", "internal"]);
-const REFUSED = new Set(["forbidden", "not_found", "bad_request"]);
+// "blocked": an agent blocked this visitor; retrying would only be refused again
+const REFUSED = new Set(["forbidden", "not_found", "bad_request", "blocked"]);
 
 export type ChatClient = ReturnType<typeof createChatClient>;
 
