@@ -26,7 +26,7 @@ describe("restart avalanche", () => {
       env: { PARLEY_CONNECTION_BURST: "20", PARLEY_CONNECTIONS_PER_SECOND: "25" },
     });
     const clients: Participant[] = Array.from({ length: CLIENTS }, () => cluster.visitor());
-    await Promise.all(clients.map((c) => c.start()));
+    await Promise.all(clients.map((c) => c.start(60_000)));
     const connectsBefore = clients.reduce((n, c) => n + c.connects, 0);
     expect(connectsBefore).toBe(CLIENTS);
 
@@ -43,5 +43,5 @@ describe("restart avalanche", () => {
     expect(cluster.alive()).toHaveLength(2);
     // Each process answers its health check after the avalanche.
     for (const p of cluster.alive()) expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
-  }, 120_000);
+  }, 170_000);
 });

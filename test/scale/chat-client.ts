@@ -50,8 +50,8 @@ export class Participant {
   }
 
   /** Connects now; resolves on the first successful connect. */
-  start(): Promise<void> {
-    const first = this.when(() => this.connected);
+  start(timeoutMs = 20_000): Promise<void> {
+    const first = this.when(() => this.connected, timeoutMs);
     this.open();
     return first;
   }

@@ -136,8 +136,9 @@ export async function closeClusters(): Promise<void> {
 /** Opens the visitor's conversation with a first message (retried like the widget's outbox). */
 export async function openConversation(v: Participant, clientId: string, body: string): Promise<string> {
   v.sent.push(clientId);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await v.when(() => v.connected);
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    await v.when(() => v.connected, 60_000);
     try {
       const ack = (await v.socket!.timeout(5000).emitWithAck("conversation:open", { clientId: `open-${clientId}`, message: { clientId, body } })) as Ack<{ conversation: { id: string }; messages: { seq: number; clientId: string | null }[] }>;
       if (ack.ok) {
