@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Harness, BENCH_RATE_LIMIT, RESULTS_DIR } from "./harness.ts";
-import { parseOptions, USAGE, type ScenarioName } from "./options.ts";
+import { parseOptions, USAGE, type BenchOptions, type ScenarioName } from "./options.ts";
 import { markdown, toJson, type ScenarioOutcome, type ScenarioResult } from "./report.ts";
 import { killAllChildren, killAllChildrenNow } from "./rpc.ts";
 import { assignment } from "./scenarios/assignment.ts";
@@ -33,12 +33,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const harness = new Harness(opts);
+  const startedAt = new Date();
+  const results: ScenarioResult[] = [];
   let stopping = false;
   const abort = (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
     harness.aborted = true;
     process.stderr.write(`\nbench: ${why}; stopping the servers and load workers\n`);
+    // What finished is still worth its report.
+    if (results.length) writeReport(opts, startedAt, results, why);
     void Promise.race([harness.close().then(killAllChildren), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(code));
   };
   process.on("SIGINT", () => abort("interrupted", 130));
@@ -54,8 +58,6 @@ async function main(): Promise<number> {
   const deadline = setTimeout(() => abort(`run exceeded ${DEADLINE_MS[opts.quick ? "quick" : "full"] / 60_000} minutes`, 1), DEADLINE_MS[opts.quick ? "quick" : "full"]);
   deadline.unref();
 
-  const startedAt = new Date();
-  const results: ScenarioResult[] = [];
   try {
     for (const name of opts.scenarios) {
       if (harness.aborted) return new Promise<number>(() => undefined); // abort() exits the process
@@ -81,12 +83,19 @@ async function main(): Promise<number> {
   if (harness.aborted) return new Promise<number>(() => undefined);
   await harness.close();
 
+  return writeReport(opts, startedAt, results, null) ? 1 : 0;
+}
+
+/** Prints the tables and writes the JSON; `stopped` says why a run ended early. Returns the failed count. */
+function writeReport(opts: BenchOptions, startedAt: Date, results: ScenarioResult[], stopped: string | null): number {
   const failed = results.filter((r) => r.failures.length > 0);
+  const notRun = opts.scenarios.filter((n) => !results.some((r) => r.name === n));
   const header = [
     `## Parley benchmark ${startedAt.toISOString()}${opts.quick ? " (--quick: small sizes, targets not judged)" : ""}`,
     "",
-    `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${opts.db === "sqlite" ? "SQLite" : "PostgreSQL"}${opts.redisUrl ? " + Redis" : ""}; load generator: ${opts.workers} worker processes on the same machine.`,
+    `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${opts.db === "sqlite" ? "SQLite" : "PostgreSQL"}${opts.redisUrl ? " + Redis" : ""}; load generator: ${opts.workers} worker processes on the same machine; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}.`,
     `Per-connection rate limit raised for the load to ${BENCH_RATE_LIMIT.rateBurst} events burst / ${BENCH_RATE_LIMIT.ratePerSecond} per s (default 40 / 10).`,
+    ...(stopped ? [`**Stopped early (${stopped})**; not run: ${notRun.join(", ") || "none"}.`] : []),
   ].join("\n");
   const table = markdown(results, header);
   const out = opts.out ?? path.join(RESULTS_DIR, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
@@ -98,13 +107,15 @@ async function main(): Promise<number> {
       options: { ...opts, postgresUrl: opts.db === "postgres" ? opts.postgresUrl : undefined },
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, node: process.version, loadavg: os.loadavg() },
       rateLimit: BENCH_RATE_LIMIT,
-      ok: failed.length === 0,
+      ok: failed.length === 0 && !stopped,
+      stopped,
       scenarios: results,
     }) + "\n",
   );
   process.stdout.write(`${table}\n\nResults: ${path.relative(process.cwd(), out)}\n`);
-  return failed.length ? 1 : 0;
+  return failed.length + (stopped ? 1 : 0);
 }
+
 
 main().then(
   (code) => process.exit(code),
