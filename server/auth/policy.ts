@@ -160,6 +160,8 @@ export const HTTP_ROUTES: Record<string, Action> = {
   "POST /api/v1/auth/logout": "public",
   "GET /api/v1/auth/me": "self",
   "POST /api/v1/auth/password": "self",
+  "GET /api/v1/profile": "self",
+  "PATCH /api/v1/profile": "self",
   // first-run only: refused once any agent exists
   "GET /api/v1/setup": "public",
   "POST /api/v1/setup": "public",
