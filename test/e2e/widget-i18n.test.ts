@@ -118,6 +118,18 @@ describe("widget languages", () => {
     expect(fetched).toEqual(["fr", "ar"]);
   });
 
+  it("Parley('setLocale') queued before the widget loads: launcher and chat start in that language", async () => {
+    const { host, page } = await env.setup({
+      context: { locale: "fr-FR" },
+      head: `<script>window.Parley = window.Parley || function () { (Parley.q = Parley.q || []).push(arguments); }; Parley("setLocale", "ja-JP");</script>`,
+    });
+    await page.goto(host.url());
+    await expect.poll(() => launcher(page).getAttribute("aria-label")).toBe("チャットを開く");
+    const frame = await openChat(page);
+    await frame.getByText("ただいま対応できません。メッセージを残していただければ、メールでご返信します。").waitFor();
+    expect(await frame.locator("html").getAttribute("lang")).toBe("ja");
+  });
+
   it("a site's fixed language beats the browser's, and its own wording beats the catalogue", async () => {
     const { server, host, page } = await env.setup({
       context: { locale: "fr-FR" },

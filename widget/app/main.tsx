@@ -32,7 +32,10 @@ function start(stores: Parameters<typeof createChatClient>[2]): ChatClient {
       if (boot.settings.sound) chime();
     },
   }, stores);
-  void showLocale(boot.settings.language === "auto" ? navigator.languages : [boot.settings.language], c);
+  const wanted = boot.settings.language === "auto" ? navigator.languages : [boot.settings.language];
+  // The launcher already speaks this one (the server negotiated it the same way).
+  launcherLang = negotiate(wanted);
+  void showLocale(wanted, c);
   if (__DEV__) console.debug("parley widget app started", boot.siteKey);
   return c;
 }
@@ -40,12 +43,14 @@ function start(stores: Parameters<typeof createChatClient>[2]): ChatClient {
 const draw = (c: ChatClient) => render(<App client={c} boot={boot} onMinimize={minimize} />, document.getElementById("parley-app") as HTMLElement);
 
 useOverrides(boot.settings.strings);
-let shown = "";
+let painted = false;
+let launcherLang = "en";
 let asked = 0;
 
 /**
  * Shows the app in the best language of `wanted`, once its catalogue has loaded (so the first
- * paint is already in that language). On a later change the launcher gets its strings too.
+ * paint is already in that language). When that is not the launcher's language (setLocale, or
+ * a catalogue that failed to load), the launcher gets its strings too.
  */
 async function showLocale(wanted: readonly string[], c: ChatClient): Promise<void> {
   const locale = negotiate(wanted);
@@ -56,12 +61,11 @@ async function showLocale(wanted: readonly string[], c: ChatClient): Promise<voi
   useCatalogue(loaded?.app ?? {}, lang);
   document.documentElement.lang = lang;
   document.documentElement.dir = isRtl(lang) ? "rtl" : "ltr";
-  const first = shown === "";
-  const changed = shown !== lang;
-  shown = lang;
   draw(c);
-  if (first && panelOpen) focusFirst(); // the panel opened while the catalogue was loading
-  if (!first && changed) {
+  if (!painted && panelOpen) focusFirst(); // the panel opened while the catalogue was loading
+  painted = true;
+  if (lang !== launcherLang) {
+    launcherLang = lang;
     const text = { ...enLoader, ...loaded?.loader };
     for (const k of Object.keys(enLoader) as (keyof typeof enLoader)[]) if (boot.settings.strings[k]) text[k] = boot.settings.strings[k];
     bridge.post({ t: "text", d: text, rtl: isRtl(lang) });
