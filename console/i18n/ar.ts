@@ -89,6 +89,13 @@ export const ar: Partial<Catalogue> = {
   "chat.transfer": "تحويل",
   "chat.close": "إغلاق",
   "chat.reopen": "إعادة فتح",
+  "chat.block": "حظر الزائر",
+  "chat.blockConfirm": "منع هذا الزائر من بدء محادثات على هذا الموقع؟ ستنقطع نافذة المحادثة المفتوحة لديه.",
+  "chat.blockIp": "حظر عنوان IP الحالي أيضًا",
+  "chat.blockDo": "حظر",
+  "chat.blockCancel": "إلغاء",
+  "chat.blocked": "تم حظر الزائر.",
+  "chat.unblock": "إلغاء الحظر",
 
   "delivery.sending": "جارٍ الإرسال…",
   "delivery.sent": "تم الإرسال",
@@ -316,4 +323,5 @@ export const ar: Partial<Catalogue> = {
   "error.internal": "حدث خطأ في الخادم. أعد المحاولة.",
   "error.network": "تعذّر الوصول إلى الخادم. تحقق من اتصالك.",
   "error.timeout": "لم يستجب الخادم في الوقت المناسب. أعد المحاولة.",
+  "error.blocked": "هذا الزائر محظور.",
 };

@@ -89,6 +89,13 @@ export const de: Partial<Catalogue> = {
   "chat.transfer": "Weiterleiten",
   "chat.close": "Schließen",
   "chat.reopen": "Wieder öffnen",
+  "chat.block": "Besucher sperren",
+  "chat.blockConfirm": "Diesen Besucher für Chats auf dieser Website sperren? Sein offenes Chatfenster wird getrennt.",
+  "chat.blockIp": "Auch die aktuelle IP-Adresse sperren",
+  "chat.blockDo": "Sperren",
+  "chat.blockCancel": "Abbrechen",
+  "chat.blocked": "Besucher gesperrt.",
+  "chat.unblock": "Entsperren",
 
   "delivery.sending": "Wird gesendet…",
   "delivery.sent": "Gesendet",
@@ -316,4 +323,5 @@ export const de: Partial<Catalogue> = {
   "error.internal": "Auf dem Server ist etwas schiefgelaufen. Versuchen Sie es erneut.",
   "error.network": "Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung.",
   "error.timeout": "Der Server hat nicht rechtzeitig geantwortet. Versuchen Sie es erneut.",
+  "error.blocked": "Dieser Besucher ist gesperrt.",
 };

@@ -89,6 +89,13 @@ export const es: Partial<Catalogue> = {
   "chat.transfer": "Transferir",
   "chat.close": "Cerrar",
   "chat.reopen": "Reabrir",
+  "chat.block": "Bloquear visitante",
+  "chat.blockConfirm": "¿Impedir que este visitante inicie chats en este sitio? Su ventana de chat abierta se desconectará.",
+  "chat.blockIp": "Bloquear también su dirección IP actual",
+  "chat.blockDo": "Bloquear",
+  "chat.blockCancel": "Cancelar",
+  "chat.blocked": "Visitante bloqueado.",
+  "chat.unblock": "Desbloquear",
 
   "delivery.sending": "Enviando…",
   "delivery.sent": "Enviado",
@@ -316,4 +323,5 @@ export const es: Partial<Catalogue> = {
   "error.internal": "Algo salió mal en el servidor. Vuelve a intentarlo.",
   "error.network": "No se puede contactar con el servidor. Comprueba tu conexión.",
   "error.timeout": "El servidor no respondió a tiempo. Vuelve a intentarlo.",
+  "error.blocked": "Este visitante está bloqueado.",
 };

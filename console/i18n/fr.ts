@@ -89,6 +89,13 @@ export const fr: Partial<Catalogue> = {
   "chat.transfer": "Transférer",
   "chat.close": "Fermer",
   "chat.reopen": "Rouvrir",
+  "chat.block": "Bloquer le visiteur",
+  "chat.blockConfirm": "Empêcher ce visiteur de lancer des discussions sur ce site ? Sa fenêtre de discussion ouverte sera déconnectée.",
+  "chat.blockIp": "Bloquer aussi son adresse IP actuelle",
+  "chat.blockDo": "Bloquer",
+  "chat.blockCancel": "Annuler",
+  "chat.blocked": "Visiteur bloqué.",
+  "chat.unblock": "Débloquer",
 
   "delivery.sending": "Envoi…",
   "delivery.sent": "Envoyé",
@@ -316,4 +323,5 @@ export const fr: Partial<Catalogue> = {
   "error.internal": "Une erreur s’est produite sur le serveur. Réessayez.",
   "error.network": "Le serveur est injoignable. Vérifiez votre connexion.",
   "error.timeout": "Le serveur n’a pas répondu à temps. Réessayez.",
+  "error.blocked": "Ce visiteur est bloqué.",
 };

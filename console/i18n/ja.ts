@@ -89,6 +89,13 @@ export const ja: Partial<Catalogue> = {
   "chat.transfer": "転送",
   "chat.close": "終了",
   "chat.reopen": "再開",
+  "chat.block": "訪問者をブロック",
+  "chat.blockConfirm": "この訪問者がこのサイトでチャットを始められないようにしますか？開いているチャット画面は切断されます。",
+  "chat.blockIp": "現在の IP アドレスもブロックする",
+  "chat.blockDo": "ブロック",
+  "chat.blockCancel": "キャンセル",
+  "chat.blocked": "訪問者をブロックしました。",
+  "chat.unblock": "ブロックを解除",
 
   "delivery.sending": "送信中…",
   "delivery.sent": "送信済み",
@@ -316,4 +323,5 @@ export const ja: Partial<Catalogue> = {
   "error.internal": "サーバーで問題が発生しました。もう一度お試しください。",
   "error.network": "サーバーに接続できません。ネットワークを確認してください。",
   "error.timeout": "サーバーが時間内に応答しませんでした。もう一度お試しください。",
+  "error.blocked": "この訪問者はブロックされています。",
 };

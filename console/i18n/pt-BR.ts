@@ -89,6 +89,13 @@ export const ptBR: Partial<Catalogue> = {
   "chat.transfer": "Transferir",
   "chat.close": "Encerrar",
   "chat.reopen": "Reabrir",
+  "chat.block": "Bloquear visitante",
+  "chat.blockConfirm": "Impedir que este visitante inicie chats neste site? A janela de chat aberta dele será desconectada.",
+  "chat.blockIp": "Bloquear também o endereço IP atual",
+  "chat.blockDo": "Bloquear",
+  "chat.blockCancel": "Cancelar",
+  "chat.blocked": "Visitante bloqueado.",
+  "chat.unblock": "Desbloquear",
 
   "delivery.sending": "Enviando…",
   "delivery.sent": "Enviada",
@@ -316,4 +323,5 @@ export const ptBR: Partial<Catalogue> = {
   "error.internal": "Algo deu errado no servidor. Tente de novo.",
   "error.network": "Não foi possível acessar o servidor. Verifique sua conexão.",
   "error.timeout": "O servidor não respondeu a tempo. Tente de novo.",
+  "error.blocked": "Este visitante está bloqueado.",
 };

@@ -89,6 +89,13 @@ export const zhCN: Partial<Catalogue> = {
   "chat.transfer": "转接",
   "chat.close": "关闭",
   "chat.reopen": "重新打开",
+  "chat.block": "屏蔽访客",
+  "chat.blockConfirm": "禁止此访客在本站点发起会话？其已打开的聊天窗口将断开连接。",
+  "chat.blockIp": "同时屏蔽其当前 IP 地址",
+  "chat.blockDo": "屏蔽",
+  "chat.blockCancel": "取消",
+  "chat.blocked": "已屏蔽该访客。",
+  "chat.unblock": "解除屏蔽",
 
   "delivery.sending": "发送中…",
   "delivery.sent": "已发送",
@@ -316,4 +323,5 @@ export const zhCN: Partial<Catalogue> = {
   "error.internal": "服务器出错了，请重试。",
   "error.network": "无法连接服务器，请检查您的网络。",
   "error.timeout": "服务器未及时响应，请重试。",
+  "error.blocked": "此访客已被屏蔽。",
 };
