@@ -4,7 +4,8 @@
 // exactly where things stand.
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
-import { claimDelivery, dueDeliveryIds, finishAttempt, releaseClaim, type Claimed } from "./claims.ts";
+import { Batcher } from "./batcher.ts";
+import { claimDeliveries, dueDeliveryIds, finishAttempts, releaseClaim, type AttemptOutcome, type Claimed, type Finished } from "./claims.ts";
 import type { Resolver } from "./destination.ts";
 import { fanOut, pruneLog } from "./fan-out.ts";
 import { postJson } from "./http-post.ts";
@@ -26,6 +27,7 @@ export class WebhookDispatcher {
   private stopped = false;
   private lastPrune = 0;
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly finisher = new Batcher<AttemptOutcome, Finished>((items) => finishAttempts(this.db, items, this.settings));
 
   constructor(
     private readonly db: Db,
@@ -81,11 +83,7 @@ export class WebhookDispatcher {
     if (free > 0) {
       const now = new Date();
       const ids = await dueDeliveryIds(this.db, now, free);
-      for (const id of ids) {
-        if (this.stopped) break;
-        const claimed = await claimDelivery(this.db, id, now, this.settings.timeoutMs + 30_000);
-        if (claimed) this.begin(claimed);
-      }
+      if (!this.stopped) for (const claimed of await claimDeliveries(this.db, ids, now, this.settings.timeoutMs + 30_000)) this.begin(claimed);
       if (ids.length === free) this.again = true;
     }
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
@@ -100,7 +98,8 @@ export class WebhookDispatcher {
       .catch((err: unknown) => this.log.error({ err, deliveryId: claimed.row.id }, "webhook attempt bookkeeping failed"))
       .finally(() => {
         this.inFlight.delete(claimed.row.id);
-        this.kick();
+        // Look for more once half the slots are free, so a pass claims several at a time.
+        if (this.inFlight.size <= this.settings.concurrency / 2) this.kick();
       });
     this.inFlight.set(claimed.row.id, { controller, done });
   }
@@ -127,7 +126,7 @@ export class WebhookDispatcher {
       await releaseClaim(this.db, claimed);
       return;
     }
-    const finished = await finishAttempt(this.db, claimed, { startedAt, ...outcome }, this.settings);
+    const finished = await this.finisher.add({ claimed, result: { startedAt, ...outcome } });
     const fields = { deliveryId: row.id, endpointId: row.endpointId, eventId: row.event.id, type: row.event.type, attempt: row.attempts, status: outcome.statusCode, durationMs: outcome.durationMs };
     if (finished === "delivered") this.log.info(fields, "webhook delivered");
     else if (finished === "failed") this.log.warn({ ...fields, error: outcome.error }, "webhook delivery failed for good; endpoint marked failing");

@@ -25,7 +25,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   retryBaseMs: 30_000,
   retryMaxMs: 3 * 3600_000,
   giveUpAfterMs: 24 * 3600_000,
-  concurrency: 8,
+  concurrency: 16,
   logRetentionMs: 7 * 24 * 3600_000,
 };
 
