@@ -64,7 +64,7 @@ describe("webhook retries", () => {
   });
 
   it("marks the endpoint failing when retries run out, clears it on the next success, and redelivers the same event", async () => {
-    const server = (fx.server = await startServer({ config: { webhooks: { ...FAST, giveUpAfterMs: 400 } } }));
+    const server = (fx.server = await startServer({ config: { webhooks: { ...FAST, giveUpAfterMs: 1500 } } }));
     const receiver = await receiverFor(fx);
     receiver.failWith = () => 500;
     const token = await apiToken(server, ["webhooks:write", "webhooks:read"]);

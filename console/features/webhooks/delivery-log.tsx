@@ -82,7 +82,7 @@ export function DeliveryLog({ endpoint }: { endpoint: WebhookEndpointDto }) {
                           ms: a.durationMs,
                           date: dateTimeOf(a.startedAt),
                         })}
-                        {a.error && <span class="block muted break">{a.error}</span>}
+                        {a.error && a.error !== `HTTP ${a.statusCode}` && <span class="block muted break">{a.error}</span>}
                       </li>
                     ))}
                   </ol>

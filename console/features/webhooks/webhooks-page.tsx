@@ -82,22 +82,24 @@ export function WebhooksPage() {
                     <span class="success">{t("webhooks.healthy")}</span>
                   )}
                 </td>
-                <td class="buttons">
-                  <button type="button" aria-pressed={selected === e.id} onClick={() => setSelected(selected === e.id ? null : e.id)}>
-                    {t("webhooks.showLog")}
-                  </button>
-                  <button type="button" onClick={() => act(() => patch(`/webhooks/${e.id}`, { enabled: !e.enabled }))}>
-                    {e.enabled ? t("webhooks.disable") : t("webhooks.enable")}
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() => confirm(t("webhooks.rotateConfirm", { url: e.url })) && act(() => post<CreatedWebhookEndpointDto>(`/webhooks/${e.id}/secret`).then(setSecret))}
-                  >
-                    {t("webhooks.rotate")}
-                  </button>
-                  <button type="button" onClick={() => confirm(t("webhooks.deleteConfirm", { url: e.url })) && act(() => del(`/webhooks/${e.id}`))}>
-                    {t("common.delete")}
-                  </button>
+                <td>
+                  <div class="buttons">
+                    <button type="button" aria-pressed={selected === e.id} onClick={() => setSelected(selected === e.id ? null : e.id)}>
+                      {t("webhooks.showLog")}
+                    </button>
+                    <button type="button" onClick={() => act(() => patch(`/webhooks/${e.id}`, { enabled: !e.enabled }))}>
+                      {e.enabled ? t("webhooks.disable") : t("webhooks.enable")}
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => confirm(t("webhooks.rotateConfirm", { url: e.url })) && act(() => post<CreatedWebhookEndpointDto>(`/webhooks/${e.id}/secret`).then(setSecret))}
+                    >
+                      {t("webhooks.rotate")}
+                    </button>
+                    <button type="button" onClick={() => confirm(t("webhooks.deleteConfirm", { url: e.url })) && act(() => del(`/webhooks/${e.id}`))}>
+                      {t("common.delete")}
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
