@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import { Batcher } from "./batcher.ts";
 import { claimDeliveries, dueDeliveryIds, finishAttempts, releaseClaim, type AttemptOutcome, type Claimed, type Finished } from "./claims.ts";
 import type { Resolver } from "./destination.ts";
-import { fanOut, pruneLog } from "./fan-out.ts";
+import { FAN_OUT_BATCH, fanOut, pruneLog } from "./fan-out.ts";
 import { postJson } from "./http-post.ts";
 import type { WebhookSettings } from "./settings.ts";
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureOf, TIMESTAMP_HEADER } from "./signature.ts";
@@ -78,7 +78,7 @@ export class WebhookDispatcher {
 
   private async pass(): Promise<void> {
     const fanned = await fanOut(this.db, this.settings);
-    if (fanned >= 500) this.again = true;
+    if (fanned >= FAN_OUT_BATCH) this.again = true;
     const free = this.settings.concurrency - this.inFlight.size;
     if (free > 0) {
       const now = new Date();

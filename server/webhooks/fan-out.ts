@@ -9,7 +9,7 @@ import { withRetry } from "../routing/retry.ts";
 import { eventsOf } from "./endpoints.ts";
 import type { WebhookSettings } from "./settings.ts";
 
-const BATCH = 500;
+export const FAN_OUT_BATCH = 500;
 
 class Raced extends Error {}
 
@@ -21,12 +21,12 @@ function isNote(payload: string): boolean {
   }
 }
 
-/** Fans out one batch; returns how many events it handled (BATCH means: call again). */
+/** Fans out one batch; returns how many events it handled (FAN_OUT_BATCH means: call again). */
 export async function fanOut(db: Db, settings: Pick<WebhookSettings, "giveUpAfterMs">, now = new Date()): Promise<number> {
   const events = await db.webhookEvent.findMany({
     where: { fannedOut: false },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    take: BATCH,
+    take: FAN_OUT_BATCH,
     select: { id: true, type: true, payload: true },
   });
   if (events.length === 0) return 0;
