@@ -45,7 +45,8 @@ export async function listSummaries(
       ...(filter.assigneeId ? { assigneeId: filter.assigneeId } : {}),
       ...(filter.siteIds ? { siteId: { in: filter.siteIds } } : {}),
     },
-    orderBy: filter.status === "queued" ? [{ queuedAt: "asc" }, { id: "asc" }] : [{ createdAt: "desc" }],
+    // Queued: in queue order (requeued chats first, then longest waiting), as routing serves them.
+    orderBy: filter.status === "queued" ? [{ priority: "desc" }, { queuedAt: "asc" }, { id: "asc" }] : [{ createdAt: "desc" }],
     take: filter.limit ?? 200,
     include: summaryInclude,
   });

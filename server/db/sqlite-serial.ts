@@ -13,7 +13,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 type Release = () => void;
 
 /** How long a statement keeps retrying while another connection holds the write lock. */
-export const BUSY_WAIT_MS = 10_000;
+const BUSY_WAIT_MS = 10_000;
 
 function isBusy(err: unknown): boolean {
   const cause = (err as { cause?: { kind?: unknown; originalCode?: unknown } } | null)?.cause;

@@ -63,10 +63,7 @@ export function registerAgentRoutingEvents(socket: AgentSocket, deps: Deps, ctx:
 
   socket.on(
     "queue:list",
-    handle(ctx("queue:list"), s.empty, async () => {
-      const mine = new Set(await sitesOf(db, agentId));
-      return (await listSummaries(db, { status: "queued" })).filter((c) => mine.has(c.siteId));
-    }),
+    handle(ctx("queue:list"), s.empty, async () => listSummaries(db, { status: "queued", siteIds: await sitesOf(db, agentId) })),
   );
 
   socket.on(

@@ -99,7 +99,7 @@ export async function heartbeat(db: Db, instanceId: string, live: ReadonlyMap<st
 }
 
 export interface SweepResult {
-  /** chats returned to the queue (grace expired, or left with an offline/deactivated agent) */
+  /** chats returned to the queue (grace expired, or left with a deactivated agent) */
   released: Released[];
   /** agents whose grace period the sweep started (their process died) */
   graceStarted: string[];
@@ -110,7 +110,7 @@ export interface SweepResult {
 /**
  * The safety net every process runs every few seconds: it finishes what a process that died left
  * half done. Stale connection rows are dropped, their agents enter the grace period, expired
- * grace periods end, and chats held by agents who are offline or deactivated are requeued.
+ * grace periods end, and chats held by deactivated agents are requeued.
  */
 export async function sweep(db: Db, timing: PresenceTiming): Promise<SweepResult> {
   const now = new Date();
@@ -124,8 +124,9 @@ export async function sweep(db: Db, timing: PresenceTiming): Promise<SweepResult
   for (const a of orphaned) if (await startGrace(db, a.id, timing)) result.graceStarted.push(a.id);
   const expired = await db.agent.findMany({ where: { disconnectedAt: { lte: new Date(now.getTime() - timing.graceMs) } }, select: { id: true } });
   for (const a of expired) result.released.push(...((await expireGrace(db, a.id, timing)) ?? []));
+  // Deactivated agents (an admin action outside routing) cannot answer their chats any more.
   const stranded = await db.conversation.findMany({
-    where: { status: "assigned", assignee: { OR: [{ status: "offline" }, { active: false }] } },
+    where: { status: "assigned", assignee: { active: false } },
     select: { assigneeId: true },
     distinct: ["assigneeId"],
   });
@@ -134,7 +135,7 @@ export async function sweep(db: Db, timing: PresenceTiming): Promise<SweepResult
     const agentId = c.assigneeId;
     try {
       const released = await withRetry(() =>
-        db.$transaction((tx) => releaseAll(tx, agentId, "offline", { where: { OR: [{ status: "offline" }, { active: false }] } })),
+        db.$transaction((tx) => releaseAll(tx, agentId, "offline", { where: { active: false }, data: { status: "offline" } })),
       );
       result.released.push(...released);
     } catch (err) {

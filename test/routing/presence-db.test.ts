@@ -1,6 +1,6 @@
 // Presence in the database, across processes: connection rows decide who is connected, a process
 // that dies leaves stale rows whose agents go through the grace period, and the sweep requeues
-// chats left with agents who went offline or were deactivated.
+// chats left with agents who were deactivated.
 import { afterEach, describe, expect, it } from "vitest";
 import { agentConnected, agentDisconnected, expireGrace, sweep } from "../../server/routing/connections.ts";
 import { drainQueue } from "../../server/routing/assign.ts";
@@ -56,7 +56,7 @@ describe.each(dbKinds())("presence in the database on %s", (kind) => {
     expect(await assigneeOf(db, waiting.id)).toBeNull();
   });
 
-  it("requeues chats left with an agent who is offline or deactivated", async () => {
+  it("requeues chats left with a deactivated agent", async () => {
     env = await routingDb(kind);
     const { db } = env;
     const site = await seedSite(db);

@@ -3,7 +3,7 @@
 // the FRONT of the queue and the visitors are told; going offline does the same at once; away
 // keeps current chats and takes no new ones.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Ack, AgentDto } from "../../server/protocol.ts";
+import type { Ack, AgentDto, ConversationSummaryDto } from "../../server/protocol.ts";
 import { closeAllClients, connectAgent, ok } from "../helpers/clients.ts";
 import { dbKinds } from "../helpers/databases.ts";
 import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
@@ -101,5 +101,10 @@ describe.each(dbKinds())("presence on %s", (db) => {
     await v3.position((p) => p.position === 3, since.v3);
     const front = await Promise.all([v1.position(() => true, since.v1), v2.position(() => true, since.v2)]);
     expect(front.map((p) => p.position).sort()).toEqual([1, 2]);
+    // The console lists the queue in that order too.
+    const listed = ok(await emitAck<Ack<ConversationSummaryDto[]>>(ana.socket, "queue:list", {})).map((c) => c.id);
+    expect(listed).toHaveLength(3);
+    expect(new Set(listed.slice(0, 2))).toEqual(new Set([v1.conversation.id, v2.conversation.id]));
+    expect(listed[2]).toBe(v3.conversation.id);
   });
 });
