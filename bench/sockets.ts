@@ -2,22 +2,47 @@
 import type { Socket } from "socket.io-client";
 import type { VisitorSessionDto } from "../server/protocol.ts";
 
-/** Resolves with the first `event` payload; rejects on connect_error or after `timeoutMs`. */
+type Refusal = Error & { data?: { code?: string; retryAfterMs?: number } };
+
+/**
+ * A handshake Parley refused as `unavailable` (its per-process connection-rate limit) is tried
+ * again after the delay the server suggests, as the widget and the console do; socket.io-client
+ * itself never retries a refusal. Returns false for any other error.
+ */
+export function retryIfBusy(socket: Socket, err: Refusal, isClosed: () => boolean = () => false): boolean {
+  if (err.data?.code !== "unavailable") return false;
+  const delay = err.data.retryAfterMs ?? 3_000 + Math.random() * 3_000;
+  setTimeout(() => {
+    if (!isClosed() && !socket.connected) socket.connect();
+  }, delay);
+  return true;
+}
+
+/** Resolves with the first `event` payload; rejects on a (non-busy) refusal or after `timeoutMs`. */
 export function firstEvent<T>(socket: Socket, event: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (fn: () => void) => {
+      done = true;
+      clearTimeout(timer);
+      socket.off("connect_error", onError);
+      fn();
+    };
     const timer = setTimeout(() => {
-      socket.disconnect();
-      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+      finish(() => {
+        socket.disconnect();
+        reject(new Error(`no ${event} within ${timeoutMs} ms`));
+      });
     }, timeoutMs);
-    socket.once(event, (payload: T) => {
-      clearTimeout(timer);
-      resolve(payload);
-    });
-    socket.once("connect_error", (err: Error) => {
-      clearTimeout(timer);
-      socket.disconnect();
-      reject(err);
-    });
+    const onError = (err: Refusal) => {
+      if (retryIfBusy(socket, err, () => done)) return;
+      finish(() => {
+        socket.disconnect();
+        reject(err);
+      });
+    };
+    socket.once(event, (payload: T) => finish(() => resolve(payload)));
+    socket.on("connect_error", onError);
   });
 }
 

@@ -2,6 +2,7 @@
 // watch them come back after a server restart (idle and reconnect scenarios).
 import { io, type Socket } from "socket.io-client";
 import type { VisitorSessionDto } from "../server/protocol.ts";
+import { retryIfBusy } from "./sockets.ts";
 import { wallNow } from "./stats.ts";
 
 export type Transport = "websocket" | "polling";
@@ -37,6 +38,8 @@ export interface ReconnectStatus {
   duplicates: number;
   /** sockets that came back as a different visitor (their token was not honoured) */
   identityLost: number;
+  /** handshakes refused as busy since the restart (each retried after the server's delay) */
+  refusals: number;
 }
 
 interface Tracked {
@@ -47,6 +50,9 @@ interface Tracked {
   sessionsSinceArm: number;
   backAt: number | null;
   identityLost: boolean;
+  /** handshakes refused as busy (and retried) */
+  refusals: number;
+  closed: boolean;
 }
 
 export class VisitorPool {
@@ -88,7 +94,7 @@ export class VisitorPool {
       forceNew: true,
       timeout: p.timeoutMs,
     });
-    const t: Tracked = { socket, visitorId: null, sessions: 0, armed: false, sessionsSinceArm: 0, backAt: null, identityLost: false };
+    const t: Tracked = { socket, visitorId: null, sessions: 0, armed: false, sessionsSinceArm: 0, backAt: null, identityLost: false, refusals: 0, closed: false };
     socket.on("session", (session: VisitorSessionDto) => {
       t.sessions++;
       // Keep the token, so a reconnect resumes this visitor as the widget does.
@@ -103,22 +109,31 @@ export class VisitorPool {
     });
     // A server-side disconnect is not retried by socket.io-client itself; the widget reconnects.
     socket.on("disconnect", (reason) => {
-      if (p.reconnection && reason === "io server disconnect") socket.connect();
+      if (p.reconnection && reason === "io server disconnect" && !t.closed) socket.connect();
+    });
+    let initial: ((err: string | null) => void) | null = null;
+    socket.on("connect_error", (e: Error & { data?: { code?: string } }) => {
+      if (retryIfBusy(socket, e, () => t.closed)) {
+        t.refusals++;
+        return;
+      }
+      initial?.(e.data?.code ?? e.message);
     });
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish("timeout"), p.timeoutMs);
       const finish = (err: string | null) => {
         clearTimeout(timer);
+        initial = null;
         socket.off("session", onSession);
-        socket.off("connect_error", onError);
-        if (err) socket.disconnect();
-        else this.tracked.push(t);
+        if (err) {
+          t.closed = true;
+          socket.disconnect();
+        } else this.tracked.push(t);
         resolve(err);
       };
       const onSession = () => finish(null);
-      const onError = (e: Error & { data?: { code?: string } }) => finish(e.data?.code ?? e.message);
+      initial = finish;
       socket.once("session", onSession);
-      socket.once("connect_error", onError);
     });
   }
 
@@ -129,6 +144,7 @@ export class VisitorPool {
       t.sessionsSinceArm = 0;
       t.backAt = null;
       t.identityLost = false;
+      t.refusals = 0;
     }
     return this.tracked.length;
   }
@@ -141,12 +157,14 @@ export class VisitorPool {
       backAt: back.map((t) => t.backAt as number),
       duplicates: this.tracked.reduce((s, t) => s + Math.max(0, t.sessionsSinceArm - 1), 0),
       identityLost: this.tracked.filter((t) => t.identityLost).length,
+      refusals: this.tracked.reduce((s, t) => s + t.refusals, 0),
     };
   }
 
   closeAll(): number {
     const n = this.tracked.length;
     for (const t of this.tracked.splice(0)) {
+      t.closed = true;
       t.socket.removeAllListeners();
       t.socket.disconnect();
     }

@@ -21,6 +21,8 @@ interface Measure {
   closeMs: number;
   startMs: number;
   identityLost: number;
+  /** handshakes the server refused as busy during the return (clients retried them) */
+  refusals: number;
   delivery: Delivery;
   connectErrors: Record<string, number>;
 }
@@ -62,6 +64,7 @@ async function measure(h: Harness, kind: ServerKind, n: number, timeoutMs: numbe
       closeMs,
       startMs: second.started.startMs,
       identityLost: statuses.reduce((s, x) => s + x.identityLost, 0),
+      refusals: statuses.reduce((s, x) => s + x.refusals, 0),
       delivery: { sent: clients, received: backAt.length, duplicates, lost: clients - backAt.length, errors: n - clients },
       connectErrors,
     };
@@ -95,6 +98,7 @@ export async function reconnect(h: Harness): Promise<ScenarioOutcome> {
       row("back p95, from restart start", "ms", parley.sinceRestart.p95, bare.sinceRestart.p95, "< 3 s (5,000 clients)", h.quick ? null : parley.sinceRestart.p95 < 3_000),
       row("back p95, from new process listening", "ms", parley.sinceListening.p95, bare.sinceListening.p95),
       row("downtime: close start → new process listening", "ms", parley.downtimeMs, bare.downtimeMs),
+      row("handshakes refused as busy, retried", "", parley.refusals, bare.refusals),
       row(`not back within ${timeoutMs / 1000} s`, "%", neverBack(parley), neverBack(bare), "0 %", h.quick ? null : parley.back === parley.clients),
     ],
     delivery: parley.delivery,
