@@ -16,7 +16,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { db?: DbKind; config?: Partial<Config>; logger?: import("../../server/logger.ts").Logger } = {}): Promise<TestServer> {
+type StartOptions = { db?: DbKind; config?: Partial<Config>; logger?: import("../../server/logger.ts").Logger };
+
+/**
+ * The port is probed (port 0) before the app exists, because the Demo site's origin must name
+ * it; another process can take it before we listen again, so EADDRINUSE means: start afresh.
+ */
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(opts);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EADDRINUSE" || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function startServerOnce(opts: StartOptions): Promise<TestServer> {
   const database = await tempDatabase(opts.db ?? "sqlite");
   // The public URL must be known before the Demo site is seeded, so pick the port first.
   const probe = await import("node:net").then(
