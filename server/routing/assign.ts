@@ -88,8 +88,8 @@ export interface DrainOptions {
 }
 
 const PAGE = 200;
-/** claims in flight at once (each holds a database connection for its transaction) */
-const BATCH = 4;
+/** claims in flight at once (each holds one of the pool's 10 connections for its transaction) */
+const BATCH = 8;
 const ATTEMPTS_PER_CONVERSATION = 5;
 
 interface QueuedRow {
