@@ -31,6 +31,7 @@ interface Visitor {
   openedAt: number;
   conversationId: string | null;
   assignedAt: number | null;
+  openFailed: boolean;
 }
 
 export class AssignmentDriver {
@@ -52,7 +53,7 @@ export class AssignmentDriver {
     });
     await inBatches(Array.from({ length: p.visitors }), 50, async () => {
       const socket = io(`${p.url}/visitor`, { auth: { siteKey: p.siteKey }, extraHeaders: { origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
-      const v: Visitor = { socket, openedAt: 0, conversationId: null, assignedAt: null };
+      const v: Visitor = { socket, openedAt: 0, conversationId: null, assignedAt: null, openFailed: false };
       this.visitors.push(v);
       await sessionOf(socket, p.timeoutMs);
       socket.on("conversation:updated", (c: ConversationDto) => {
@@ -65,34 +66,51 @@ export class AssignmentDriver {
     return { agents: this.agents.length, visitors: this.visitors.length };
   }
 
-  async burst(timeoutMs: number): Promise<BurstResult> {
+  /**
+   * Every visitor opens at once. Waits until each open is assigned or refused, or nothing moved
+   * for `quietMs` once the opens are answered, or `capMs` in all: slow is measured, stuck is not
+   * waited for.
+   */
+  async burst(p: { quietMs: number; capMs: number }): Promise<BurstResult> {
     const openErrors: Record<string, number> = {};
     const start = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const allAssigned = new Promise<void>((resolve) => {
-      this.onAssigned = () => {
-        if (this.visitors.every((v) => v.assignedAt !== null)) resolve();
+    let pendingOpens = this.visitors.length;
+    let lastProgress = start;
+    const finished = () => this.visitors.every((v) => v.assignedAt !== null || v.openFailed);
+    const settled = new Promise<void>((resolve) => {
+      const check = () => {
+        const now = performance.now();
+        if (!finished() && now - start <= p.capMs && (pendingOpens > 0 || now - lastProgress <= p.quietMs)) return;
+        clearInterval(tick);
+        this.onAssigned = null;
+        resolve();
       };
-      timer = setTimeout(resolve, timeoutMs);
+      this.onAssigned = () => {
+        lastProgress = performance.now();
+        if (finished()) check();
+      };
+      const tick = setInterval(check, 250);
     });
     const opens = this.visitors.map(async (v, i) => {
       v.openedAt = performance.now();
       try {
-        const ack = (await v.socket.timeout(timeoutMs).emitWithAck("conversation:open", {
+        const ack = (await v.socket.timeout(p.capMs).emitWithAck("conversation:open", {
           clientId: `open-${i}`,
           message: { clientId: `first-${i}`, body: "Hi, is anyone there?" },
         })) as Ack<{ conversation: ConversationDto; messages: MessageDto[] }>;
-        if (!ack.ok) openErrors[ack.error.code] = (openErrors[ack.error.code] ?? 0) + 1;
-        else v.conversationId = ack.data.conversation.id;
+        if (!ack.ok) {
+          openErrors[ack.error.code] = (openErrors[ack.error.code] ?? 0) + 1;
+          v.openFailed = true;
+        } else v.conversationId = ack.data.conversation.id;
       } catch {
         openErrors.ack_timeout = (openErrors.ack_timeout ?? 0) + 1;
+        v.openFailed = true;
       }
+      pendingOpens--;
+      lastProgress = performance.now();
     });
-    await Promise.all(opens);
-    this.onAssigned?.();
-    await allAssigned;
-    clearTimeout(timer);
-    this.onAssigned = null;
+    await settled;
+    await Promise.all(opens); // each is answered or times out by capMs
     const done = this.visitors.filter((v) => v.assignedAt !== null);
     return {
       opened: this.visitors.filter((v) => v.conversationId !== null).length,

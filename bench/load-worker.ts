@@ -16,7 +16,7 @@ export interface WorkerMethods {
   chatCloseVisitors(p: Empty): Promise<number>;
   chatRun(p: ChatRunParams): Promise<ChatRunResult>;
   assignSetup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }>;
-  assignBurst(p: { timeoutMs: number }): Promise<BurstResult>;
+  assignBurst(p: { quietMs: number; capMs: number }): Promise<BurstResult>;
   assignHanded(p: Empty): Promise<{ ids: string[]; duplicates: number }>;
   /** disconnects every socket of this worker; returns how many */
   closeAll(p: Empty): Promise<number>;
@@ -35,7 +35,7 @@ serveRpc<WorkerMethods>({
   chatCloseVisitors: () => chat.closeVisitors(),
   chatRun: (p) => chat.runLoad(p),
   assignSetup: (p) => assignment.setup(p),
-  assignBurst: (p) => assignment.burst(p.timeoutMs),
+  assignBurst: (p) => assignment.burst(p),
   assignHanded: () => assignment.handedOut(),
   closeAll: () => pool.closeAll() + chat.closeAll() + assignment.closeAll(),
 });

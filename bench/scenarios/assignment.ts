@@ -18,7 +18,12 @@ interface Measure {
   handedSettled: boolean;
 }
 
-async function measure(h: Harness, kind: ServerKind, agents: number, conversations: number, timeoutMs: number): Promise<Measure> {
+interface Watch {
+  quietMs: number;
+  capMs: number;
+}
+
+async function measure(h: Harness, kind: ServerKind, agents: number, conversations: number, watch: Watch): Promise<Measure> {
   const workers = await h.workers();
   const db = kind === "parley" ? await h.database() : null;
   const server = await h.startServer("assignment", kind, db);
@@ -35,7 +40,7 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
         ),
       ),
     );
-    const bursts: BurstResult[] = await Promise.all(workers.map((w) => w.call("assignBurst", { timeoutMs }, timeoutMs + 60_000)));
+    const bursts: BurstResult[] = await Promise.all(workers.map((w) => w.call("assignBurst", watch, watch.capMs + 60_000)));
     const opened = new Set(bursts.flatMap((b) => b.openedIds));
     // The agents' side may trail the visitors' by a moment: look again, for a bounded time.
     let handed = { ids: new Set<string>(), duplicates: 0 };
@@ -81,13 +86,13 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
 export async function assignment(h: Harness): Promise<ScenarioOutcome> {
   const agents = h.quick ? 3 : 100;
   const conversations = h.quick ? 30 : 1_000;
-  const timeoutMs = h.quick ? 30_000 : 90_000;
-  const parley = await measure(h, "parley", agents, conversations, timeoutMs);
-  const bare = await measure(h, "bare", agents, conversations, timeoutMs);
+  const watch: Watch = h.quick ? { quietMs: 10_000, capMs: 30_000 } : { quietMs: 15_000, capMs: 180_000 };
+  const parley = await measure(h, "parley", agents, conversations, watch);
+  const bare = await measure(h, "bare", agents, conversations, watch);
   const failures: string[] = [];
   for (const [who, m] of [["Parley", parley], ["bare", bare]] as const) {
     if (m.delivery.errors) failures.push(`${who}: ${m.delivery.errors} opens refused (${JSON.stringify(m.openErrors)})`);
-    if (m.delivery.lost) failures.push(`${who}: ${m.delivery.lost} of ${m.delivery.sent} conversations never reached an agent within ${timeoutMs / 1000} s`);
+    if (m.delivery.lost) failures.push(`${who}: ${m.delivery.lost} of ${m.delivery.sent} conversations never reached an agent (none for ${watch.quietMs / 1000} s, or ${watch.capMs / 1000} s passed)`);
     if (m.delivery.duplicates) failures.push(`${who}: ${m.delivery.duplicates} conversations handed out twice`);
     if (m.assignedSeenByVisitors !== m.delivery.sent) failures.push(`${who}: ${m.delivery.sent - m.assignedSeenByVisitors} visitors never learnt their agent`);
   }
