@@ -40,6 +40,8 @@ export class AssignmentDriver {
   /** conversation id -> times it was handed to one of this worker's agents */
   private handed = new Map<string, number>();
   private onAssigned: (() => void) | null = null;
+  /** why agent sockets dropped (heartbeat timeouts under overload ...): their hand-outs are lost to them */
+  private agentDrops: string[] = [];
 
   async setup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }> {
     // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
@@ -48,6 +50,7 @@ export class AssignmentDriver {
       this.agents.push(socket);
       await connected(socket, p.timeoutMs);
       socket.on("conversation:assigned", (c: ConversationDto) => this.handed.set(c.id, (this.handed.get(c.id) ?? 0) + 1));
+      socket.on("disconnect", (reason) => this.agentDrops.push(reason));
       const ack = (await socket.timeout(p.timeoutMs).emitWithAck("agent:status", { status: "online" })) as Ack<AgentDto>;
       if (!ack.ok) throw new Error(`agent could not go online: ${ack.error.code}`);
     });
@@ -122,13 +125,14 @@ export class AssignmentDriver {
     };
   }
 
-  handedOut(): { ids: string[]; duplicates: number } {
+  handedOut(): { ids: string[]; duplicates: number; agentDrops: string[] } {
     let duplicates = 0;
     for (const n of this.handed.values()) duplicates += n - 1;
-    return { ids: [...this.handed.keys()], duplicates };
+    return { ids: [...this.handed.keys()], duplicates, agentDrops: this.agentDrops };
   }
 
   closeAll(): number {
+    this.agentDrops = [];
     const all = [...this.agents.splice(0), ...this.visitors.splice(0).map((v) => v.socket)];
     for (const s of all) {
       s.removeAllListeners();
