@@ -3,7 +3,7 @@
 import { io, type Socket } from "socket.io-client";
 import type { Ack, AgentDto, ConversationDto, MessageDto } from "../server/protocol.ts";
 import type { SeededAgent } from "./seed.ts";
-import { connected, inBatches, sessionOf } from "./sockets.ts";
+import { ackFailure, connected, inBatches, sessionOf } from "./sockets.ts";
 
 export interface AssignSetupParams {
   url: string;
@@ -42,6 +42,7 @@ export class AssignmentDriver {
   private onAssigned: (() => void) | null = null;
   /** why agent sockets dropped (heartbeat timeouts under overload ...): their hand-outs are lost to them */
   private agentDrops: string[] = [];
+  private visitorDrops: string[] = [];
 
   async setup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }> {
     // Sockets are kept from the moment they exist, so closeAll() also ends those of a failed setup.
@@ -57,6 +58,7 @@ export class AssignmentDriver {
     await inBatches(Array.from({ length: p.visitors }), 50, async () => {
       const socket = io(`${p.url}/visitor`, { auth: { siteKey: p.siteKey }, extraHeaders: { origin: p.origin }, transports: ["websocket"], reconnection: false, forceNew: true });
       const v: Visitor = { socket, openedAt: 0, conversationId: null, assignedAt: null, openFailed: false };
+      socket.on("disconnect", (reason) => this.visitorDrops.push(reason));
       this.visitors.push(v);
       await sessionOf(socket, p.timeoutMs);
       socket.on("conversation:updated", (c: ConversationDto) => {
@@ -105,8 +107,9 @@ export class AssignmentDriver {
           openErrors[ack.error.code] = (openErrors[ack.error.code] ?? 0) + 1;
           v.openFailed = true;
         } else v.conversationId = ack.data.conversation.id;
-      } catch {
-        openErrors.ack_timeout = (openErrors.ack_timeout ?? 0) + 1;
+      } catch (err) {
+        const code = ackFailure(err as Error);
+        openErrors[code] = (openErrors[code] ?? 0) + 1;
         v.openFailed = true;
       }
       pendingOpens--;
@@ -125,14 +128,15 @@ export class AssignmentDriver {
     };
   }
 
-  handedOut(): { ids: string[]; duplicates: number; agentDrops: string[] } {
+  handedOut(): { ids: string[]; duplicates: number; agentDrops: string[]; visitorDrops: string[] } {
     let duplicates = 0;
     for (const n of this.handed.values()) duplicates += n - 1;
-    return { ids: [...this.handed.keys()], duplicates, agentDrops: this.agentDrops };
+    return { ids: [...this.handed.keys()], duplicates, agentDrops: this.agentDrops, visitorDrops: this.visitorDrops };
   }
 
   closeAll(): number {
     this.agentDrops = [];
+    this.visitorDrops = [];
     const all = [...this.agents.splice(0), ...this.visitors.splice(0).map((v) => v.socket)];
     for (const s of all) {
       s.removeAllListeners();

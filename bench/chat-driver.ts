@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import type { Ack, AgentDto, MessageDto } from "../server/protocol.ts";
 import type { ChatGroup, SeededAgent } from "./seed.ts";
-import { connected, inBatches, sessionOf } from "./sockets.ts";
+import { ackFailure, connected, inBatches, sessionOf } from "./sockets.ts";
 import { Samples } from "./stats.ts";
 import type { Transport } from "./visitor-pool.ts";
 
@@ -235,7 +235,7 @@ export class ChatDriver {
     state.inFlight++;
     socket.timeout(ACK_TIMEOUT_MS).emit("message:send", { conversationId, clientId, body }, (err: Error | null, ack: Ack<MessageDto>) => {
       if (err || !ack.ok) {
-        const code = err ? "ack_timeout" : ack.ok ? "?" : ack.error.code;
+        const code = err ? ackFailure(err) : ack.ok ? "?" : ack.error.code;
         state.ackErrors[code] = (state.ackErrors[code] ?? 0) + 1;
         m.failed = true;
       } else {

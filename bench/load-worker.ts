@@ -17,7 +17,7 @@ export interface WorkerMethods {
   chatRun(p: ChatRunParams): Promise<ChatRunResult>;
   assignSetup(p: AssignSetupParams): Promise<{ agents: number; visitors: number }>;
   assignBurst(p: { quietMs: number; capMs: number }): Promise<BurstResult>;
-  assignHanded(p: Empty): Promise<{ ids: string[]; duplicates: number; agentDrops: string[] }>;
+  assignHanded(p: Empty): Promise<{ ids: string[]; duplicates: number; agentDrops: string[]; visitorDrops: string[] }>;
   /** disconnects every socket of this worker; returns how many */
   closeAll(p: Empty): Promise<number>;
 }

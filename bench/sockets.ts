@@ -49,6 +49,11 @@ export function firstEvent<T>(socket: Socket, event: string, timeoutMs: number):
 export const connected = (socket: Socket, timeoutMs: number): Promise<void> => firstEvent<void>(socket, "connect", timeoutMs);
 export const sessionOf = (socket: Socket, timeoutMs: number): Promise<VisitorSessionDto> => firstEvent<VisitorSessionDto>(socket, "session", timeoutMs);
 
+/** Why an ack never came: its timeout, or the connection dropped first (socket.io-client's wording). */
+export function ackFailure(err: Error): "ack_timeout" | "disconnected" {
+  return /disconnected/.test(err.message) ? "disconnected" : "ack_timeout";
+}
+
 /** Runs `fn` over `items`, `size` at a time, keeping the order of the results. */
 export async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];

@@ -18,6 +18,7 @@ interface Measure {
   handedSettled: boolean;
   /** agent sockets the server dropped during the burst, with socket.io's reason */
   agentDrops: string[];
+  visitorDrops: string[];
 }
 
 interface Watch {
@@ -45,14 +46,14 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
     const bursts: BurstResult[] = await Promise.all(workers.map((w) => w.call("assignBurst", watch, watch.capMs + 60_000)));
     const opened = new Set(bursts.flatMap((b) => b.openedIds));
     // The agents' side may trail the visitors' by a moment: look again, for a bounded time.
-    let handed = { ids: new Set<string>(), duplicates: 0, agentDrops: [] as string[] };
+    let handed = { ids: new Set<string>(), duplicates: 0, agentDrops: [] as string[], visitorDrops: [] as string[] };
     let handedSettled = false;
     for (const until = performance.now() + 10_000; performance.now() < until; ) {
       const parts = await Promise.all(workers.map((w) => w.call("assignHanded", {})));
       const ids = parts.flatMap((p) => p.ids);
       const unique = new Set(ids);
       // The same conversation handed to agents on two workers is a double assignment too.
-      handed = { ids: unique, duplicates: parts.reduce((s, p) => s + p.duplicates, 0) + ids.length - unique.size, agentDrops: parts.flatMap((p) => p.agentDrops) };
+      handed = { ids: unique, duplicates: parts.reduce((s, p) => s + p.duplicates, 0) + ids.length - unique.size, agentDrops: parts.flatMap((p) => p.agentDrops), visitorDrops: parts.flatMap((p) => p.visitorDrops) };
       if ([...opened].every((id) => unique.has(id))) {
         handedSettled = true;
         break;
@@ -78,6 +79,7 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
       state,
       handedSettled,
       agentDrops: handed.agentDrops,
+      visitorDrops: handed.visitorDrops,
     };
   } finally {
     await h.closeSockets();
@@ -98,6 +100,7 @@ export async function assignment(h: Harness): Promise<ScenarioOutcome> {
     if (m.delivery.lost) failures.push(`${who}: ${m.delivery.lost} of ${m.delivery.sent} conversations never reached an agent (none for ${watch.quietMs / 1000} s, or ${watch.capMs / 1000} s passed)`);
     if (m.delivery.duplicates) failures.push(`${who}: ${m.delivery.duplicates} conversations handed out twice`);
     if (m.agentDrops.length) failures.push(`${who}: ${m.agentDrops.length} agent connections dropped during the burst (${[...new Set(m.agentDrops)].join(", ")})`);
+    if (m.visitorDrops.length) failures.push(`${who}: ${m.visitorDrops.length} visitor connections dropped during the burst (${[...new Set(m.visitorDrops)].join(", ")})`);
     if (m.assignedSeenByVisitors !== m.delivery.sent) failures.push(`${who}: ${m.delivery.sent - m.assignedSeenByVisitors} visitors never learnt their agent`);
   }
   if (parley.state && parley.state.overCapacity) failures.push(`Parley: ${parley.state.overCapacity} agents over capacity`);
