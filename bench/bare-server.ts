@@ -70,6 +70,7 @@ export async function startBareServer(port: number, host: string): Promise<BareS
       clientId,
       note: false,
       createdAt: new Date().toISOString(),
+      attachments: [],
     };
     visitors.to(`visitor:${conv.visitorId}`).emit("message:new", message);
     if (conv.assigneeId) agents.to(`agent:${conv.assigneeId}`).emit("message:new", message);

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "rate_limited"
   | "blocked" // an agent blocked this visitor (or their address) on the site
   | "too_large"
+  | "unsupported_type" // an upload whose sniffed content is not an allowed type (HTTP 415)
   | "not_eligible" // transfer/assign target cannot take the chat
   | "unavailable" // a dependency (database, redis) is down: retry later
   | "internal"; // anything unexpected; the message is generic, details are in the server log
@@ -628,4 +629,56 @@ export interface PageDto<T> {
 /** a conversation in the REST API, with its visitor */
 export interface ApiConversationDto extends ConversationDto {
   visitor: VisitorDto;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (issue 10; docs/attachments.md is the contract). Merged into the shapes above by
+// interface merging. Upload: POST /api/v1/attachments?conversationId&name[&durationMs] with the raw
+// bytes as the body -> 201 { attachment: AttachmentDto }; then `message:send` with attachmentIds.
+// Download: GET /api/v1/attachments/:id[?download=1].
+// ---------------------------------------------------------------------------------------------
+
+/** what the server's content sniffing recognised (never the file name or the client's claim) */
+export type AttachmentCategory = "image" | "pdf" | "text" | "office" | "audio";
+/** how a UI shows it: image (png/jpeg/gif/webp only), audio, else file */
+export type AttachmentKind = "image" | "audio" | "file";
+export const ATTACHMENT_CATEGORIES: readonly AttachmentCategory[] = ["image", "pdf", "text", "office", "audio"];
+/** at most this many attachments on one message */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+
+export interface AttachmentDto {
+  /** opaque, unguessable */
+  id: string;
+  /** sanitised file name (no path, no control chars, at most 200 characters) */
+  name: string;
+  /** the SNIFFED type, e.g. "image/png", "application/pdf", "audio/webm" */
+  mime: string;
+  /** bytes */
+  size: number;
+  kind: AttachmentKind;
+  /** voice notes: the recorder's duration, else null */
+  durationMs: number | null;
+  /** path on Parley's origin: "/api/v1/attachments/<id>" */
+  url: string;
+}
+
+export interface MessageDto {
+  /** always present, [] when none */
+  attachments: AttachmentDto[];
+}
+
+export interface SendMessageInput {
+  /** uploaded attachments to send with this message (at most 10); body may then be "" */
+  attachmentIds?: string[];
+}
+
+export interface AttachmentSettings {
+  enabled: boolean;
+  /** per file; the server also caps it at PARLEY_ATTACHMENT_MAX_BYTES (default 25 MB) */
+  maxBytes: number;
+  types: AttachmentCategory[];
+}
+
+export interface SiteSettings {
+  attachments: AttachmentSettings;
 }

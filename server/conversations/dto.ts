@@ -67,5 +67,6 @@ export function toMessageDto(m: MessageRow, authorName: string | null): MessageD
     clientId: m.clientId,
     note: m.note,
     createdAt: m.createdAt.toISOString(),
+    attachments: [],
   };
 }

@@ -34,7 +34,8 @@ const ERRORS: Record<string, string> = {
   "403": "forbidden: the token lacks the scope, or the session is not an admin's",
   "404": "not_found",
   "409": "conflict: the conversation is closed or changed meanwhile",
-  "413": "too_large: the body is over 64 kB",
+  "413": "too_large: the body is over 64 kB (attachments: over the site's maxBytes)",
+  "415": "unsupported_type: the upload's sniffed content is not a type the site allows",
   "429": `rate_limited: more than ${API_RATE_BURST} requests at once or ${API_RATE_PER_SECOND}/s sustained per token`,
 };
 

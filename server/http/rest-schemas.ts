@@ -57,7 +57,7 @@ export const deliveryListQuery = z.strictObject({
 
 export const errorResponse = z.object({
   error: z.object({
-    code: z.enum(["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "too_large", "not_eligible", "unavailable", "internal"]),
+    code: z.enum(["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "too_large", "unsupported_type", "not_eligible", "unavailable", "internal"]),
     message: z.string(),
   }),
 });
@@ -106,6 +106,17 @@ export const messageDto = z.object({
   clientId: z.string(),
   note: z.boolean(),
   createdAt: iso,
+  attachments: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      mime: z.string().describe("the sniffed type"),
+      size: z.number().int().min(0),
+      kind: z.enum(["image", "audio", "file"]),
+      durationMs: z.number().int().nullable(),
+      url: z.string().describe("path on Parley's origin; GET it with the conversation's credentials"),
+    }),
+  ),
 });
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   blocked: 403,
   too_large: 413,
+  unsupported_type: 415,
   not_eligible: 409,
   unavailable: 503,
   internal: 500,

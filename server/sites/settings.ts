@@ -2,7 +2,7 @@
 // on one site. The admin API validates edits with `siteSettingsSchema`/`applySettingsPatch`; the
 // widget reads them through `siteSettingsOf`, which never throws on old or hand-edited rows.
 import { z } from "zod";
-import type { SiteSettings } from "../protocol.ts";
+import { ATTACHMENT_CATEGORIES, type AttachmentCategory, type SiteSettings } from "../protocol.ts";
 import { en as appStrings } from "../../widget/app/i18n/en.ts";
 import { en as loaderStrings } from "../../widget/loader/i18n/en.ts";
 import { LOCALES } from "../../widget/shared/locales.ts";
@@ -55,6 +55,20 @@ const widgetStrings = z
 
 export const DEFAULT_COLOR = "#1f5fd1";
 
+/** default per-file limit of a site (docs/attachments.md) */
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+/** what a site may ask for at most; the installation's PARLEY_ATTACHMENT_MAX_BYTES caps it further */
+export const ATTACHMENT_MAX_BYTES_LIMIT = 1024 * 1024 * 1024;
+
+const attachmentSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxBytes: z.number().int().min(1).max(ATTACHMENT_MAX_BYTES_LIMIT).default(DEFAULT_ATTACHMENT_MAX_BYTES),
+  types: z
+    .array(z.enum(ATTACHMENT_CATEGORIES as [AttachmentCategory, ...AttachmentCategory[]]))
+    .refine((ts) => new Set(ts).size === ts.length, "types must be unique")
+    .default([...ATTACHMENT_CATEGORIES]),
+});
+
 export const siteSettingsSchema = z.strictObject({
   /** brand colour of the launcher and the widget header, #rrggbb */
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "a colour like #1f5fd1").default(DEFAULT_COLOR),
@@ -85,6 +99,8 @@ export const siteSettingsSchema = z.strictObject({
   language: z.enum(["auto", ...LOCALES]).default("auto"),
   /** per-site wording that wins over every catalogue */
   strings: widgetStrings.default({}),
+  /** files and voice notes: on, 10 MB, every category by default */
+  attachments: attachmentSettings.default({ enabled: true, maxBytes: DEFAULT_ATTACHMENT_MAX_BYTES, types: [...ATTACHMENT_CATEGORIES] }),
 });
 
 // Keeps the wire type (protocol.ts, used by the browser) and the schema in step at compile time.

@@ -106,6 +106,7 @@ export async function trickyConversation(server: TestServer, opts: { close?: boo
     clientId: r.clientId,
     note: r.note,
     createdAt: r.createdAt.toISOString(),
+    attachments: [],
   }));
   const site = await db.site.findUniqueOrThrow({ where: { id: visitor.siteId } });
   return { conversationId, siteKey: site.key, visitorId: visitor.id, visitorToken: token, agentId: agent.id, stored };

@@ -87,6 +87,7 @@ const msg = (seq: number, authorKind: MessageDto["authorKind"], clientId = `c${s
   clientId,
   note: false,
   createdAt: new Date(0).toISOString(),
+  attachments: [],
 });
 
 const conv = (over: Partial<ConversationDto>): ConversationDto => ({
