@@ -34,7 +34,9 @@ export function frameCsp(ancestors: readonly string[]): string {
     "script-src 'self'",
     "style-src 'self'",
     "connect-src 'self'",
-    "img-src 'self' data:",
+    // blob: the chat shows attachments it fetched with the visitor's bearer token
+    "img-src 'self' data: blob:",
+    "media-src blob:",
     "base-uri 'none'",
     "form-action 'none'",
     `frame-ancestors 'self'${ancestors.map((a) => " " + a).join("")}`,

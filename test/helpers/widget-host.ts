@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BrowserContextOptions, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { launchBrowser, type Browser, type BrowserContext } from "./browser.ts";
+import { launchBrowser, type Browser, type BrowserContext, type LaunchOptions } from "./browser.ts";
 import { closeAllClients } from "./clients.ts";
 import { addSite, startServer, type TestServer } from "./server.ts";
 
@@ -75,11 +75,11 @@ export async function openChat(page: Page): Promise<Frame> {
  * One browser per test file, and per test whatever it starts (servers, host pages, contexts,
  * proxies), closed after each test, failed or not, newest first.
  */
-export function useWidgetEnv() {
+export function useWidgetEnv(launch: LaunchOptions = {}) {
   let browser: Browser | undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(launch);
   });
   afterAll(async () => {
     await browser?.close();

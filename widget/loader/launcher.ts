@@ -114,6 +114,8 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
     if (frame) return;
     frame = wrap.appendChild(el("iframe", "p"));
     frame.title = t.frameTitle;
+    // Voice notes: a cross-origin frame gets the microphone only when its embedder delegates it.
+    frame.allow = "microphone";
     frame.src = base + "/widget/frame/" + encodeURIComponent(siteKey) + "?origin=" + encodeURIComponent(location.origin);
   };
 
@@ -183,6 +185,8 @@ export function createLauncher(base: string, siteKey: string, config: Enabled, e
     else if (m.t === "text") {
       t = m.d;
       frame.title = t.frameTitle;
+    // Voice notes: a cross-origin frame gets the microphone only when its embedder delegates it.
+    frame.allow = "microphone";
       wrap.className = "w " + side(m.rtl);
       host.style.setProperty(side(!m.rtl), "auto", "important");
       host.style.setProperty(side(m.rtl), "0", "important");
