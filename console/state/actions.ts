@@ -1,13 +1,13 @@
 // What the agent does: open a chat, send (through the outbox, so nothing is lost while offline),
 // presence, accept, close, reopen, transfer, tags, typing.
-import type { AgentStatus, ConversationDto } from "../../server/protocol.ts";
+import type { AgentStatus, AttachmentDto, ConversationDto } from "../../server/protocol.ts";
 import { newClientId } from "../lib/format.ts";
 import { request, RequestError, type AgentSocket } from "../lib/socket.ts";
 import { currentSocket } from "./live-socket.ts";
 import { applyConversation, clearUnread, dropPending, lastSeqHeld, live, mergeMessages, patchConversation, setPending, upsertSummary, type PendingMessage } from "./live-store.ts";
 
 /** Errors that a retry cannot fix: the message is marked failed instead of retried. */
-const FINAL = new Set(["bad_request", "forbidden", "not_found", "conflict", "too_large", "unauthorized"]);
+const FINAL = new Set(["bad_request", "forbidden", "not_found", "conflict", "too_large", "unsupported_type", "unauthorized"]);
 
 function need(): AgentSocket {
   const s = currentSocket();
@@ -44,8 +44,9 @@ export function markRead(conversationId: string): void {
   );
 }
 
-export function sendMessage(conversationId: string, body: string, note: boolean): void {
-  const p: PendingMessage = { clientId: newClientId(), conversationId, body, note, createdAt: new Date().toISOString(), status: "sending" };
+/** `attachments`: already uploaded (step 1 of sending a file); the message references them. */
+export function sendMessage(conversationId: string, body: string, note: boolean, attachments: AttachmentDto[] = []): void {
+  const p: PendingMessage = { clientId: newClientId(), conversationId, body, note, ...(attachments.length ? { attachments } : {}), createdAt: new Date().toISOString(), status: "sending" };
   setPending(p);
   void deliver(p);
 }
@@ -54,7 +55,14 @@ async function deliver(p: PendingMessage): Promise<void> {
   const s = currentSocket();
   if (!s?.connected) return; // stays in the outbox; flushed on reconnect
   try {
-    const message = await request(s, "message:send", { conversationId: p.conversationId, clientId: p.clientId, body: p.body, ...(p.note ? { note: true } : {}) });
+    const attachmentIds = p.attachments?.map((a) => a.id);
+    const message = await request(s, "message:send", {
+      conversationId: p.conversationId,
+      clientId: p.clientId,
+      body: p.body,
+      ...(p.note ? { note: true } : {}),
+      ...(attachmentIds?.length ? { attachmentIds } : {}),
+    });
     mergeMessages(p.conversationId, [message]);
   } catch (err) {
     if (err instanceof RequestError && FINAL.has(err.code)) setPending({ ...p, status: "failed", error: err.code });

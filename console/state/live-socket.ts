@@ -127,7 +127,7 @@ function onMessage(s: AgentSocket, m: MessageDto): void {
   if (!active) {
     bumpUnread(m.conversationId);
     const name = m.authorName ?? t("visitor.anonymous");
-    notify(t("notify.message.title", { name }), m.body, m.conversationId, () => void openConversation(m.conversationId));
+    notify(t("notify.message.title", { name }), m.body || t("attach.notify"), m.conversationId, () => void openConversation(m.conversationId));
   }
 }
 

@@ -1,6 +1,6 @@
 // The console's live state (conversations, transcripts, outbox, typing, unread, drafts) and the
 // pure updates applied to it. Socket wiring lives in live-socket.ts, user actions in actions.ts.
-import type { AgentDto, ConversationDto, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
+import type { AgentDto, AttachmentDto, ConversationDto, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
 import { createStore } from "../lib/store.ts";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
@@ -10,6 +10,8 @@ export interface PendingMessage {
   conversationId: string;
   body: string;
   note: boolean;
+  /** uploaded already (step 1); the message names them by id */
+  attachments?: AttachmentDto[];
   createdAt: string;
   status: "sending" | "failed";
   error?: string;

@@ -2,6 +2,7 @@
 // hours, identity secret and the snippet to copy.
 import { useState } from "preact/hooks";
 import type { PreChatField, SiteDto, SiteSettings, Weekday } from "../../../server/protocol.ts";
+import { AttachmentFields } from "./attachment-fields.tsx";
 import { t } from "../../i18n/t.ts";
 import { errorText } from "../../lib/errors.ts";
 import { patch, post } from "../../lib/http.ts";
@@ -173,6 +174,8 @@ export function SiteEditor({ site, onSaved }: { site: SiteDto; onSaved: (s: Site
           {t("sites.addField")}
         </button>
       </fieldset>
+
+      <AttachmentFields value={settings.attachments} onChange={(v) => set("attachments", v)} />
 
       <fieldset class="wide">
         <legend>{t("sites.hours")}</legend>

@@ -7,6 +7,7 @@ import { t } from "../../i18n/t.ts";
 import { timeOf } from "../../lib/format.ts";
 import { discardPending, retryPending } from "../../state/actions.ts";
 import type { PendingMessage } from "../../state/live-store.ts";
+import { AttachmentList } from "../attachments/attachment-list.tsx";
 import { visitorName } from "../context/visitor-name.ts";
 
 const NEAR_BOTTOM_PX = 80;
@@ -58,7 +59,8 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
               </span>
             )}
           </div>
-          <p class="msg-body" dir="auto">{m.body}</p>
+          {m.body && <p class="msg-body" dir="auto">{m.body}</p>}
+          <AttachmentList items={m.attachments ?? []} />
         </li>
       ))}
       {pending.map((p) => (
@@ -70,7 +72,8 @@ export function Transcript(props: { conv: ConversationSummaryDto; messages: Mess
               {p.status === "sending" ? t("delivery.sending") : t("delivery.failed")}
             </span>
           </div>
-          <p class="msg-body" dir="auto">{p.body}</p>
+          {p.body && <p class="msg-body" dir="auto">{p.body}</p>}
+          <AttachmentList items={p.attachments ?? []} />
           {p.status === "failed" && (
             <div class="msg-actions">
               <button type="button" onClick={() => retryPending(p)}>

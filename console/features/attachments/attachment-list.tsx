@@ -1,0 +1,84 @@
+// A message's attachments: images as thumbnails that open full size in the page, audio inline
+// with its duration, anything else as a card with name, size, type and a download link. The
+// URLs are Parley's own (the session cookie authorises them), so they go straight into src/href.
+// Names and types are the sender's strings: always rendered as text.
+import { useEffect, useState } from "preact/hooks";
+import type { AttachmentDto } from "../../../server/protocol.ts";
+import { t } from "../../i18n/t.ts";
+import { durationText, sizeText } from "./sizes.ts";
+
+export function AttachmentList({ items }: { items: readonly AttachmentDto[] }) {
+  const [full, setFull] = useState<AttachmentDto | null>(null);
+  if (items.length === 0) return null;
+  return (
+    <>
+      <ul class="attachments" aria-label={t("attach.listLabel")}>
+        {items.map((a) => (
+          <li key={a.id} class={`attachment attachment-${a.kind}`} data-attachment={a.id}>
+            {a.kind === "image" ? (
+              <button type="button" class="thumb" onClick={() => setFull(a)} title={a.name} aria-label={t("attach.openImage", { name: a.name })}>
+                <img src={a.url} alt={a.name} loading="lazy" />
+              </button>
+            ) : a.kind === "audio" ? (
+              <AudioNote a={a} />
+            ) : (
+              <FileCard a={a} />
+            )}
+          </li>
+        ))}
+      </ul>
+      {full && <Lightbox a={full} onClose={() => setFull(null)} />}
+    </>
+  );
+}
+
+function AudioNote({ a }: { a: AttachmentDto }) {
+  return (
+    <div class="audio-note">
+      <audio controls preload="metadata" src={a.url} aria-label={t("attach.voiceNote")} />
+      <span class="audio-duration muted">{a.durationMs !== null ? durationText(a.durationMs) : sizeText(a.size)}</span>
+    </div>
+  );
+}
+
+function FileCard({ a }: { a: AttachmentDto }) {
+  return (
+    <div class="file-card">
+      <span class="file-name" dir="auto">
+        {a.name}
+      </span>
+      <span class="file-meta muted">
+        {sizeText(a.size)} · {a.mime}
+      </span>
+      <a class="file-download" href={`${a.url}?download=1`} download={a.name}>
+        {t("attach.download")}
+      </a>
+    </div>
+  );
+}
+
+function Lightbox({ a, onClose }: { a: AttachmentDto; onClose: () => void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") onClose();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [onClose]);
+  return (
+    <div class="lightbox" role="dialog" aria-modal="true" aria-label={a.name} onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <figure>
+        <img src={a.url} alt={a.name} class="lightbox-img" />
+        <figcaption>
+          <span dir="auto">{a.name}</span> · {sizeText(a.size)} ·{" "}
+          <a href={`${a.url}?download=1`} download={a.name}>
+            {t("attach.download")}
+          </a>{" "}
+          <button type="button" onClick={onClose} autoFocus>
+            {t("attach.close")}
+          </button>
+        </figcaption>
+      </figure>
+    </div>
+  );
+}

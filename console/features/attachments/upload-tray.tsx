@@ -1,0 +1,51 @@
+// The files waiting to go with the next message: each with its progress, a cancel button, and
+// the reason plus a retry button when its upload failed.
+import { t, type MessageKey } from "../../i18n/t.ts";
+import { useStore } from "../../lib/store.ts";
+import { cancelUpload, retryUpload, uploads, type UploadErrorCode, type UploadItem } from "./uploads.ts";
+import { durationText, sizeText } from "./sizes.ts";
+
+const EMPTY: UploadItem[] = [];
+
+/** Upload failures in words an agent can act on. */
+export function uploadErrorText(code: UploadErrorCode): string {
+  const known: UploadErrorCode[] = ["too_large", "unsupported_type", "rate_limited", "conflict", "network", "forbidden", "not_found", "unauthorized", "bad_request"];
+  return t(`attach.error.${known.includes(code) ? code : "other"}` as MessageKey);
+}
+
+export function UploadTray({ conversationId }: { conversationId: string }) {
+  const items = useStore(uploads, (s) => s.byConversation[conversationId] ?? EMPTY);
+  if (items.length === 0) return null;
+  return (
+    <ul class="upload-tray" aria-label={t("attach.trayLabel")}>
+      {items.map((u) => (
+        <li key={u.key} class="upload" data-upload={u.status}>
+          {u.preview && <img class="upload-preview" src={u.preview} alt="" />}
+          <span class="upload-name" dir="auto">
+            {u.name}
+          </span>
+          <span class="muted">{u.durationMs !== undefined ? durationText(u.durationMs) : sizeText(u.size)}</span>
+          {u.status === "uploading" && (
+            <progress max={100} value={Math.round(u.progress * 100)} aria-label={t("attach.progress", { name: u.name })}>
+              {Math.round(u.progress * 100)}%
+            </progress>
+          )}
+          {u.status === "done" && <span class="upload-done">{t("attach.ready")}</span>}
+          {u.status === "failed" && u.error && (
+            <>
+              <span class="upload-error error" role="alert">
+                {uploadErrorText(u.error)}
+              </span>
+              <button type="button" onClick={() => retryUpload(u)}>
+                {t("attach.retry")}
+              </button>
+            </>
+          )}
+          <button type="button" class="upload-cancel" onClick={() => cancelUpload(u)} aria-label={u.status === "uploading" ? t("attach.cancel", { name: u.name }) : t("attach.remove", { name: u.name })}>
+            {u.status === "uploading" ? t("common.cancel") : t("common.remove")}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
