@@ -9,6 +9,7 @@
 import type {
   Ack,
   AckFn,
+  AttachmentDto,
   ConversationDto,
   IdentifyInput,
   MessageDto,
@@ -23,6 +24,7 @@ import type {
 import { storagePrefix, type HostMessage, type PageContext, type Scalar } from "../../shared/bridge.ts";
 import { newId } from "./ids.ts";
 import { lastSeq, mergeMessages, unreadCount, type OutboxEntry } from "./messages.ts";
+import { saveBlob } from "./save-blob.ts";
 import { readJson, type KeyValue } from "./storage.ts";
 import { createWire, type ConnectError, type WireOptions } from "./wire.ts";
 
@@ -230,6 +232,12 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
           persist();
           continue;
         }
+        if (head.conversationId === null && head.attachments?.length) {
+          // Its uploads belong to a conversation that is gone: sending it elsewhere cannot work.
+          set({ outbox: state.outbox.map((e) => (e.clientId === head.clientId ? { ...e, error: "errClosed" } : e)) });
+          persist();
+          continue;
+        }
         if (head.conversationId === null) {
           const opened = await call("conversation:open", { clientId: saved.openKey, message: { clientId: head.clientId, body: head.body }, ...(prechat ?? {}) });
           if (opened?.ok) {
@@ -238,7 +246,12 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
           }
           ack = opened;
         } else {
-          const sent = await call("message:send", { conversationId: head.conversationId, clientId: head.clientId, body: head.body });
+          const sent = await call("message:send", {
+            conversationId: head.conversationId,
+            clientId: head.clientId,
+            body: head.body,
+            ...(head.attachments?.length ? { attachmentIds: head.attachments.map((a) => a.id) } : {}),
+          });
           if (sent?.ok) receive([sent.data], false);
           ack = sent;
         }
@@ -414,12 +427,15 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     typingTimer = setTimeout(() => typing(""), 3000);
   };
 
-  /** Queues a message and sends it as soon as the connection allows. */
-  const send = (body: string) => {
+  /**
+   * Queues a message and sends it as soon as the connection allows. Attachments are uploaded
+   * ones (see uploads.ts), so the message goes out whole or not at all.
+   */
+  const send = (body: string, attachments: AttachmentDto[] = []) => {
     const text = body.trim();
-    if (!text) return;
+    if (!text && !attachments.length) return;
     const conv = state.conversation;
-    const entry: OutboxEntry = { clientId: newId(), body: text, conversationId: conv && !state.ended ? conv.id : null };
+    const entry: OutboxEntry = { clientId: newId(), body: text, conversationId: conv && !state.ended ? conv.id : null, ...(attachments.length ? { attachments } : {}) };
     set({ outbox: [...state.outbox, entry] });
     persist();
     typing("");
@@ -447,6 +463,12 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
       prechatDone: !boot.settings.preChat.enabled,
     });
     socket.connect();
+  }
+
+  async function fetchFile(url: string): Promise<Blob> {
+    const res = await fetch(url, { headers: saved.token ? { Authorization: "Bearer " + saved.token } : {} });
+    if (!res.ok) throw new Error(String(res.status));
+    return res.blob();
   }
 
   socket.connect();
@@ -531,21 +553,18 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
       if (!state.online) void refreshAvailability();
     },
 
+    /** the visitor's bearer token (uploads and attachment downloads carry it) */
+    token: () => saved.token,
+
+    /** A file of this visitor's conversation (transcript, attachment), fetched with the token. */
+    fetchFile,
+
     /** The conversation as plain text, served by Parley for the visitor's own token. */
     async download() {
       const conv = state.conversation;
-      if (!conv || !saved.token) return;
+      if (!conv) return;
       try {
-        const res = await fetch(`/api/v1/conversations/${encodeURIComponent(conv.id)}/transcript.txt`, { headers: { Authorization: "Bearer " + saved.token } });
-        if (!res.ok) throw new Error(String(res.status));
-        const url = URL.createObjectURL(await res.blob());
-        const a = document.createElement("a");
-        a.href = url;
-        a.download = `transcript-${conv.id}.txt`;
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        saveBlob(await fetchFile(`/api/v1/conversations/${encodeURIComponent(conv.id)}/transcript.txt`), `transcript-${conv.id}.txt`);
       } catch {
         set({ notice: "downloadFailed" });
       }

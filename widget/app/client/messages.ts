@@ -1,10 +1,12 @@
 // Pure helpers over the conversation's messages: merging what the server sent (in any order,
 // possibly twice) and the view the list renders, with each of the visitor's messages' state.
-import type { ConversationDto, MessageDto } from "../../../server/protocol.ts";
+import type { AttachmentDto, ConversationDto, MessageDto } from "../../../server/protocol.ts";
 
 export interface OutboxEntry {
   clientId: string;
   body: string;
+  /** already uploaded (a message is queued only once all its uploads succeeded) */
+  attachments?: AttachmentDto[];
   /** null: this message opens a new conversation */
   conversationId: string | null;
   /** why the server refused it for good (a catalogue key's reason) */
@@ -18,6 +20,7 @@ export interface MessageView {
   mine: boolean;
   authorName: string | null;
   body: string;
+  attachments: AttachmentDto[];
   /** the visitor's own messages only */
   state: Delivery | null;
   error?: string;
@@ -51,12 +54,14 @@ export function toViews(stored: readonly MessageDto[], outbox: readonly OutboxEn
     mine: m.authorKind === "visitor",
     authorName: m.authorName,
     body: m.body,
+    // Older servers (and stored outboxes) may lack the field.
+    attachments: m.attachments ?? [],
     state: m.authorKind === "visitor" ? deliveryOf(m, conv) : null,
   }));
   const storedIds = new Set(stored.map((m) => m.clientId));
   for (const e of outbox) {
     if (storedIds.has(e.clientId) || (e.conversationId !== null && e.conversationId !== conv?.id)) continue;
-    views.push({ key: e.clientId, mine: true, authorName: null, body: e.body, state: e.error ? "failed" : "sending", error: e.error });
+    views.push({ key: e.clientId, mine: true, authorName: null, body: e.body, attachments: e.attachments ?? [], state: e.error ? "failed" : "sending", error: e.error });
   }
   return views;
 }

@@ -72,7 +72,7 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
         }}
       />
     );
-  else footer = <Composer client={client} />;
+  else footer = <Composer client={client} attach={boot.settings.attachments} />;
 
   return (
     // A form takes the panel's height; the conversation gets it otherwise.
@@ -104,7 +104,7 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
           {t(s.notice)}
         </p>
       ) : null}
-      <MessageList views={toViews(s.messages, s.outbox, conv)} greeting={boot.settings.greeting || t("greeting")} typingName={s.agentTyping ? (assignee?.name ?? t("support")) : null} />
+      <MessageList load={client.fetchFile} views={toViews(s.messages, s.outbox, conv)} greeting={boot.settings.greeting || t("greeting")} typingName={s.agentTyping ? (assignee?.name ?? t("support")) : null} />
       <footer class="ft">{footer}</footer>
     </div>
   );

@@ -1,42 +1,155 @@
 // The message box: Enter sends, Shift+Enter starts a new line. Sending never waits for the
-// network: the message goes to the outbox and shows at once.
-import { useRef, useState } from "preact/hooks";
+// network: the message goes to the outbox and shows at once. Files come from the attach button,
+// a paste (screenshots) or a drop anywhere on the panel, and voice notes from the microphone;
+// they upload at once, and the message waits until all of them are uploaded (tray.tsx).
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { AttachmentSettings } from "../../../server/protocol.ts";
 import type { ChatClient } from "../client/chat-client.ts";
+import { startRecording, type RecordError, type Recording } from "../client/recorder.ts";
 import { t } from "../i18n/t.ts";
+import { duration } from "./attachment.tsx";
 import { Icon } from "./icons.tsx";
+import { TrayList, useTray, type NewFile } from "./tray.tsx";
 
-export function Composer({ client }: { client: ChatClient }) {
+const RECORD_ERRORS = { denied: "micDenied", none: "micNone", unsupported: "recUnsupported" } as const;
+
+const fromFiles = (files: FileList | null | undefined): NewFile[] => Array.from(files ?? [], (f) => ({ body: f, name: f.name || "file" }));
+
+export function Composer({ client, attach }: { client: ChatClient; attach: AttachmentSettings }) {
   const [draft, setDraft] = useState("");
+  const [rec, setRec] = useState<Recording | null>(null);
+  const [, tick] = useState(0);
+  const [problem, setProblem] = useState<RecordError | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const tray = useTray(client, attach);
+  const s = client.get();
+  // An upload belongs to a conversation: files come once the first message has opened one.
+  const files = attach.enabled && !!s.conversation && !s.ended;
+  const voice = files && attach.types.includes("audio");
+
+  useEffect(() => {
+    if (!files) return;
+    const over = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes("Files")) return;
+      e.preventDefault();
+      document.body.dataset.drop = t("dropHere");
+      document.documentElement.classList.add("drag");
+    };
+    const leave = (e: DragEvent) => !e.relatedTarget && document.documentElement.classList.remove("drag");
+    const drop = (e: DragEvent) => {
+      document.documentElement.classList.remove("drag");
+      if (!e.dataTransfer?.files.length) return;
+      e.preventDefault();
+      tray.add(fromFiles(e.dataTransfer.files));
+    };
+    document.addEventListener("dragover", over);
+    document.addEventListener("dragleave", leave);
+    document.addEventListener("drop", drop);
+    return () => {
+      document.removeEventListener("dragover", over);
+      document.removeEventListener("dragleave", leave);
+      document.removeEventListener("drop", drop);
+    };
+  }, [files]);
+
+  useEffect(() => {
+    if (!rec) return;
+    const timer = setInterval(() => tick((n) => n + 1), 500);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [rec]);
+  // A recording still going when the composer goes (chat ended) is thrown away.
+  const recording = useRef(rec);
+  recording.current = rec;
+  useEffect(() => () => recording.current?.cancel(), []);
+
+  const toggleRecording = async () => {
+    setProblem(null);
+    if (rec) {
+      setRec(null);
+      tray.add([await rec.stop()]);
+      return;
+    }
+    try {
+      setRec(await startRecording());
+    } catch (err) {
+      setProblem(err as RecordError);
+    }
+  };
+
   const submit = (e?: Event) => {
     e?.preventDefault();
-    if (!draft.trim()) return;
-    client.send(draft);
+    const attachments = tray.ready();
+    if (!attachments) return tray.say(t("waitUploads"));
+    if (!draft.trim() && !attachments.length) return;
+    client.send(draft, attachments);
+    tray.clear();
     setDraft("");
     box.current?.focus();
   };
   return (
-    <form class="cmp" onSubmit={submit}>
-      <textarea
-        ref={box}
-        data-autofocus
-        rows={1}
-        maxLength={5000}
-        aria-label={t("messageLabel")}
-        placeholder={t("placeholder")}
-        value={draft}
-        onInput={(e) => {
-          const v = e.currentTarget.value;
-          setDraft(v);
-          client.typing(v);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
-        }}
-      />
-      <button type="submit" class="ib snd" aria-label={t("send")} title={t("send")}>
-        <Icon name="send" />
-      </button>
+    <form
+      class="cmp"
+      onSubmit={submit}
+      onPaste={(e) => {
+        const pasted = fromFiles(e.clipboardData?.files);
+        if (!files || !pasted.length) return;
+        e.preventDefault();
+        tray.add(pasted);
+      }}
+    >
+      <TrayList tray={tray} maxBytes={attach.maxBytes} />
+      {problem ? (
+        <p class="err" role="alert">
+          {t(RECORD_ERRORS[problem])}
+        </p>
+      ) : null}
+      <p class="vh" role="status">
+        {tray.said}
+      </p>
+      <div class="row">
+        {files ? (
+          <>
+            <input ref={picker} type="file" multiple hidden onChange={(e) => (tray.add(fromFiles(e.currentTarget.files)), (e.currentTarget.value = ""))} />
+            <button type="button" class="ib" aria-label={t("attach")} title={t("attach")} onClick={() => picker.current?.click()}>
+              <Icon name="clip" />
+            </button>
+          </>
+        ) : null}
+        {voice ? (
+          <button type="button" class={rec ? "ib rec" : "ib"} aria-label={t(rec ? "stopRecording" : "record")} title={t(rec ? "stopRecording" : "record")} onClick={() => void toggleRecording()}>
+            <Icon name={rec ? "stop" : "mic"} />
+          </button>
+        ) : null}
+        {rec ? (
+          <span class="rt" role="timer">
+            {t("recording", { time: duration(performance.now() - rec.startedAt) })}
+          </span>
+        ) : (
+          <textarea
+            ref={box}
+            data-autofocus
+            rows={1}
+            maxLength={5000}
+            aria-label={t("messageLabel")}
+            placeholder={t("placeholder")}
+            value={draft}
+            onInput={(e) => {
+              const v = e.currentTarget.value;
+              setDraft(v);
+              client.typing(v);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
+            }}
+          />
+        )}
+        <button type="submit" class="ib snd" aria-label={t("send")} title={t("send")}>
+          <Icon name="send" />
+        </button>
+      </div>
     </form>
   );
 }

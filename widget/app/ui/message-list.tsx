@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { MessageView } from "../client/messages.ts";
 import { t } from "../i18n/t.ts";
+import { Attachments, type LoadFile } from "./attachment.tsx";
 import { linkify } from "./linkify.ts";
 
 function Body({ text }: { text: string }) {
@@ -26,7 +27,7 @@ function stateText(m: MessageView): string {
   return m.state ? t(m.state) : "";
 }
 
-export function MessageList({ views, greeting, typingName }: { views: MessageView[]; greeting: string; typingName: string | null }) {
+export function MessageList({ views, greeting, typingName, load }: { views: MessageView[]; greeting: string; typingName: string | null; load: LoadFile }) {
   const end = useRef<HTMLDivElement>(null);
   const lastMine = views.map((v) => v.mine && v.state !== "sending" && v.state !== "failed").lastIndexOf(true);
   useEffect(() => end.current?.scrollIntoView({ block: "end" }), [views.length, typingName]);
@@ -43,7 +44,8 @@ export function MessageList({ views, greeting, typingName }: { views: MessageVie
                 {m.authorName}
               </span>
             ) : null}
-            <Body text={m.body} />
+            {m.body ? <Body text={m.body} /> : null}
+            {m.attachments.length ? <Attachments list={m.attachments} load={load} /> : null}
             {m.mine && (i === lastMine || m.state === "sending" || m.state === "failed") ? <span class="st">{stateText(m)}</span> : null}
           </li>
         ))}

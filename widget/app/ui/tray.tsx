@@ -1,0 +1,154 @@
+// The files attached to the message being written: each uploads at once (progress, cancel,
+// retry), and the message can go only when every one of them has been uploaded, so a message is
+// never sent without a file the visitor meant to send with it.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { AttachmentDto, AttachmentSettings } from "../../../server/protocol.ts";
+import type { ChatClient } from "../client/chat-client.ts";
+import { precheck, upload, type UploadError } from "../client/uploads.ts";
+import { t } from "../i18n/t.ts";
+import type { MessageKey } from "../i18n/en.ts";
+import { fileSize } from "./attachment.tsx";
+import { Icon } from "./icons.tsx";
+
+export interface NewFile {
+  body: Blob;
+  name: string;
+  durationMs?: number;
+}
+
+interface Item extends NewFile {
+  key: number;
+  /** fraction uploaded */
+  progress: number;
+  status: "up" | "ok" | "bad";
+  error?: UploadError;
+  done?: AttachmentDto;
+  abort?: () => void;
+}
+
+const MESSAGES: Record<UploadError, MessageKey> = {
+  too_large: "upTooLarge",
+  unsupported_type: "upType",
+  rate_limited: "upRate",
+  blocked: "upBlocked",
+  conflict: "upClosed",
+  network: "upNetwork",
+  other: "upOther",
+};
+// A retry can help only when the refusal was about the moment, not the file.
+const RETRYABLE = new Set<UploadError>(["rate_limited", "network", "other"]);
+
+/** MAX_ATTACHMENTS_PER_MESSAGE in server/protocol.ts (browser code imports types only from there) */
+const MAX_FILES = 10;
+let seq = 0;
+
+export function useTray(client: ChatClient, settings: AttachmentSettings) {
+  const [items, setItems] = useState<Item[]>([]);
+  const [said, say] = useState("");
+  const live = useRef(items);
+  live.current = items;
+  const patch = (key: number, p: Partial<Item>) => setItems((list) => list.map((i) => (i.key === key ? { ...i, ...p } : i)));
+
+  const begin = (item: Item) => {
+    const conv = client.get().conversation;
+    const token = client.token();
+    if (!conv || !token) return patch(item.key, { status: "bad", error: "conflict" });
+    let step = -1;
+    const up = upload({
+      conversationId: conv.id,
+      token,
+      name: item.name,
+      body: item.body,
+      durationMs: item.durationMs,
+      onProgress: (p) => {
+        patch(item.key, { progress: p });
+        // Screen readers hear a quarter at a time, not every progress event.
+        const q = Math.floor(p * 4);
+        if (q !== step && q < 4) say(t("uploading", { name: item.name, percent: (step = q) * 25 }));
+      },
+    });
+    patch(item.key, { status: "up", progress: 0, error: undefined, abort: up.abort });
+    up.done.then(
+      (done) => {
+        patch(item.key, { status: "ok", progress: 1, done, abort: undefined });
+        say(t("uploaded", { name: item.name }));
+      },
+      (err: UploadError | "aborted") => err !== "aborted" && patch(item.key, { status: "bad", error: err, abort: undefined }),
+    );
+  };
+
+  // Leaving the chat (ended, reset) stops uploads nobody will send.
+  useEffect(() => () => live.current.forEach((i) => i.abort?.()), []);
+
+  return {
+    items,
+    said,
+    say,
+    add(files: NewFile[]) {
+      const room = MAX_FILES - live.current.length;
+      const fresh: Item[] = files.slice(0, Math.max(room, 0)).map((f) => {
+        const error = precheck(f.body, settings) ?? undefined;
+        return { ...f, key: ++seq, progress: 0, status: error ? "bad" : "up", error };
+      });
+      setItems((list) => [...list, ...fresh]);
+      for (const i of fresh) if (!i.error) begin(i);
+    },
+    remove(key: number) {
+      live.current.find((i) => i.key === key)?.abort?.();
+      setItems((list) => list.filter((i) => i.key !== key));
+    },
+    retry(key: number) {
+      const item = live.current.find((i) => i.key === key);
+      if (item) begin(item);
+    },
+    /** the uploaded attachments when every file is uploaded, else null */
+    ready(): AttachmentDto[] | null {
+      const list = live.current;
+      return list.every((i) => i.status === "ok") ? list.map((i) => i.done as AttachmentDto) : null;
+    },
+    clear() {
+      setItems([]);
+    },
+  };
+}
+
+export type Tray = ReturnType<typeof useTray>;
+
+export function TrayList({ tray, maxBytes }: { tray: Tray; maxBytes: number }) {
+  if (!tray.items.length) return null;
+  return (
+    <ul class="tr">
+      {tray.items.map((i) => (
+        <li key={i.key} class={i.status === "bad" ? "bad" : undefined}>
+          <span class="fi">
+            <span class="fn" dir="auto">
+              {i.name}
+            </span>
+            {i.status === "bad" && i.error ? (
+              <span class="fs err" role="alert">
+                {t(MESSAGES[i.error], { name: i.name, max: fileSize(maxBytes) })}
+              </span>
+            ) : (
+              <span class="fs">{fileSize(i.body.size)}</span>
+            )}
+            {i.status === "up" ? <progress max={1} value={i.progress} aria-label={t("uploading", { name: i.name, percent: Math.round(i.progress * 100) })} /> : null}
+          </span>
+          {i.status === "bad" && i.error && RETRYABLE.has(i.error) ? (
+            <button type="button" class="ib" aria-label={t("retryUpload", { name: i.name })} title={t("retryUpload", { name: i.name })} onClick={() => tray.retry(i.key)}>
+              <Icon name="retry" />
+            </button>
+          ) : null}
+          <button
+            type="button"
+            class="ib"
+            aria-label={t(i.status === "up" ? "cancelUpload" : "removeFile", { name: i.name })}
+            title={t(i.status === "up" ? "cancelUpload" : "removeFile", { name: i.name })}
+            onClick={() => tray.remove(i.key)}
+          >
+            <Icon name="end" />
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
