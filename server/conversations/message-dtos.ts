@@ -1,6 +1,7 @@
 // Message rows to wire shapes, with their authors' display names looked up once per batch.
 import type { Db } from "../db/client.ts";
-import type { MessageDto } from "../protocol.ts";
+import type { AttachmentDto, MessageDto } from "../protocol.ts";
+import { attachmentsByMessage } from "../attachments/dto.ts";
 import { toMessageDto, type MessageRow } from "./dto.ts";
 
 /** Display names of the rows' authors; also used inside transactions (webhook outbox). */
@@ -14,8 +15,13 @@ export async function authorNames(db: Pick<Db, "agent" | "visitor">, rows: reado
   return names;
 }
 
-export async function toMessageDtos(db: Db, rows: readonly MessageRow[]): Promise<MessageDto[]> {
+/** `known`: attachments already at hand per message id (the writer's); the rest are loaded in one query. */
+export async function toMessageDtos(db: Db, rows: readonly MessageRow[], known?: ReadonlyMap<string, AttachmentDto[]>): Promise<MessageDto[]> {
   if (rows.length === 0) return [];
   const names = await authorNames(db, rows);
-  return rows.map((r) => toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null));
+  const loaded = await attachmentsByMessage(db, rows.filter((r) => !known?.has(r.id)).map((r) => r.id));
+  return rows.map((r) => ({
+    ...toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null),
+    attachments: known?.get(r.id) ?? loaded.get(r.id) ?? [],
+  }));
 }

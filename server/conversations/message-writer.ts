@@ -14,7 +14,8 @@ import type { Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
-import type { AuthorKind, MessageDto } from "../protocol.ts";
+import type { AttachmentDto, AuthorKind, MessageDto } from "../protocol.ts";
+import { attachmentClaims } from "../attachments/claims.ts";
 import { recordMessages } from "../webhooks/outbox.ts";
 import type { MessageRow } from "./dto.ts";
 import { toMessageDtos } from "./message-dtos.ts";
@@ -26,6 +27,8 @@ export interface PostInput {
   clientId: string;
   body: string;
   note?: boolean;
+  /** uploads that go on this message: all of them or the message is refused (attachments/claims.ts) */
+  attachmentIds?: string[];
 }
 
 export interface PostResult {
@@ -34,7 +37,8 @@ export interface PostResult {
   created: boolean;
 }
 
-export type Outcome = { ok: true; row: MessageRow; created: boolean } | { ok: false; error: DomainError };
+/** `attachments`: known for created rows (no query needed for their DTO); absent for retries */
+export type Outcome = { ok: true; row: MessageRow; created: boolean; attachments?: AttachmentDto[] } | { ok: false; error: DomainError };
 
 const MAX_BATCH = 256;
 
@@ -62,6 +66,7 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
       where: { conversationId: { in: convIds }, clientId: { in: [...new Set(inputs.map((i) => i.clientId))] } },
     });
     const byKey = new Map<string, MessageRow>(stored.map((m) => [`${m.conversationId}\u0000${m.clientId}`, m]));
+    const claims = await attachmentClaims(tx, inputs);
 
     const now = new Date();
     const fresh: MessageRow[] = [];
@@ -74,6 +79,8 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
       const conv = convs.get(input.conversationId);
       if (!conv) return { ok: false, error: new DomainError("not_found", "No such conversation") };
       if (conv.status === "closed") return { ok: false, error: new DomainError("conflict", "This conversation is closed") };
+      const refused = claims.refuse(input);
+      if (refused) return { ok: false, error: refused };
       conv.lastSeq += 1;
       const row: MessageRow = {
         id: randomUUID(),
@@ -92,13 +99,14 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
       }
       byKey.set(key, row);
       fresh.push(row);
-      return { ok: true, row, created: true };
+      return { ok: true, row, created: true, attachments: claims.bind(row.id, input) };
     });
     if (fresh.length === 0) return outcomes;
 
     await tx.message.createMany({ data: fresh });
+    const attached = await claims.commit(tx);
     // Same transaction: a message.created event exists exactly when its message does.
-    await recordMessages(tx, fresh, convs);
+    await recordMessages(tx, fresh, convs, attached);
     const touched = [...new Set(fresh.map((r) => r.conversationId))];
     const cases = Prisma.join(
       touched.map((id) => Prisma.sql`WHEN ${id} THEN CAST(${(convs.get(id) as ConvState).lastSeq} AS INTEGER)`),
@@ -137,7 +145,8 @@ interface Pending {
 /** Outcomes to what callers get: a PostResult each, or the DomainError it failed with. */
 export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(PostResult | DomainError)[]> {
   const rows = outcomes.flatMap((o) => (o.ok ? [o.row] : []));
-  const dtos = await toMessageDtos(db, rows);
+  const known = new Map(outcomes.flatMap((o) => (o.ok && o.attachments ? [[o.row.id, o.attachments] as const] : [])));
+  const dtos = await toMessageDtos(db, rows, known);
   let i = 0;
   return outcomes.map((o) => (o.ok ? { message: dtos[i++], created: o.created } : o.error));
 }

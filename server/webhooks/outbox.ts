@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/client.ts";
 import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
 import { authorNames } from "../conversations/message-dtos.ts";
-import type { AgentRef, ConversationDto, WebhookEventType, WebhookMessageDto, WebhookPayloads } from "../protocol.ts";
+import type { AgentRef, AttachmentDto, ConversationDto, WebhookEventType, WebhookMessageDto, WebhookPayloads } from "../protocol.ts";
 
 export function newEventId(): string {
   return `evt_${randomUUID().replaceAll("-", "")}`;
@@ -42,7 +42,12 @@ export async function agentRef(tx: Tx, agentId: string): Promise<AgentRef> {
 }
 
 /** One `message.created` per stored message, written with the batch that stored them. */
-export async function recordMessages(tx: Tx, rows: readonly MessageRow[], convs: ReadonlyMap<string, { siteId: string; visitorId: string }>): Promise<void> {
+export async function recordMessages(
+  tx: Tx,
+  rows: readonly MessageRow[],
+  convs: ReadonlyMap<string, { siteId: string; visitorId: string }>,
+  attachments: ReadonlyMap<string, AttachmentDto[]> = new Map(),
+): Promise<void> {
   if (rows.length === 0 || !(await subscribed(tx, "message.created"))) return;
   if (rows.every((r) => r.note) && !(await subscribed(tx, "message.created", true))) return;
   const names = await authorNames(tx, rows);
@@ -50,6 +55,7 @@ export async function recordMessages(tx: Tx, rows: readonly MessageRow[], convs:
     const conv = convs.get(r.conversationId);
     const message: WebhookMessageDto = {
       ...toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null),
+      attachments: attachments.get(r.id) ?? [],
       siteId: conv?.siteId ?? "",
       visitorId: conv?.visitorId ?? "",
     };

@@ -1,0 +1,45 @@
+// Attachment rows to wire shapes, loaded one query per batch of messages (never with their bytes,
+// which live in AttachmentBlob).
+import type { Db, Tx } from "../db/client.ts";
+import type { AttachmentDto, AttachmentKind } from "../protocol.ts";
+import { INLINE_IMAGE_TYPES } from "./sniff.ts";
+
+export interface AttachmentRow {
+  id: string;
+  name: string;
+  mime: string;
+  size: number;
+  durationMs: number | null;
+}
+
+export const ATTACHMENT_PATH = "/api/v1/attachments/";
+
+/** the columns a DTO needs (no bytes, no uploader) */
+export const attachmentDtoSelect = { id: true, name: true, mime: true, size: true, durationMs: true } as const;
+
+export function kindOf(mime: string): AttachmentKind {
+  if (INLINE_IMAGE_TYPES.includes(mime)) return "image";
+  if (mime.startsWith("audio/")) return "audio";
+  return "file";
+}
+
+export function toAttachmentDto(a: AttachmentRow): AttachmentDto {
+  return { id: a.id, name: a.name, mime: a.mime, size: a.size, kind: kindOf(a.mime), durationMs: a.durationMs, url: `${ATTACHMENT_PATH}${a.id}` };
+}
+
+/** Attachments of these messages, in upload order; messages without any are absent from the map. */
+export async function attachmentsByMessage(db: Pick<Db | Tx, "attachment">, messageIds: readonly string[]): Promise<Map<string, AttachmentDto[]>> {
+  const out = new Map<string, AttachmentDto[]>();
+  if (messageIds.length === 0) return out;
+  const rows = await db.attachment.findMany({
+    where: { messageId: { in: [...new Set(messageIds)] } },
+    select: { ...attachmentDtoSelect, messageId: true },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  for (const r of rows) {
+    const list = out.get(r.messageId as string) ?? [];
+    list.push(toAttachmentDto(r));
+    out.set(r.messageId as string, list);
+  }
+  return out;
+}
