@@ -7,6 +7,9 @@ import { durationText, sizeText } from "./sizes.ts";
 
 const EMPTY: UploadItem[] = [];
 
+/** Refusals about the file or the chat, not the moment: retrying the same upload cannot help. */
+const FINAL = new Set<UploadErrorCode>(["too_large", "unsupported_type", "conflict", "forbidden", "not_found", "unauthorized", "bad_request", "blocked"]);
+
 /** Upload failures in words an agent can act on. */
 export function uploadErrorText(code: UploadErrorCode): string {
   const known: UploadErrorCode[] = ["too_large", "unsupported_type", "rate_limited", "conflict", "network", "forbidden", "not_found", "unauthorized", "bad_request"];
@@ -36,9 +39,11 @@ export function UploadTray({ conversationId }: { conversationId: string }) {
               <span class="upload-error error" role="alert">
                 {uploadErrorText(u.error)}
               </span>
-              <button type="button" onClick={() => retryUpload(u)}>
-                {t("attach.retry")}
-              </button>
+              {!FINAL.has(u.error) && (
+                <button type="button" onClick={() => retryUpload(u)}>
+                  {t("attach.retry")}
+                </button>
+              )}
             </>
           )}
           <button type="button" class="upload-cancel" onClick={() => cancelUpload(u)} aria-label={u.status === "uploading" ? t("attach.cancel", { name: u.name }) : t("attach.remove", { name: u.name })}>
