@@ -13,9 +13,9 @@ export function sizeText(bytes: number, locale: string = currentLocale()): strin
   return new Intl.NumberFormat(locale, { style: "unit", unit: UNITS[unit], unitDisplay: "short", maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
 }
 
-/** "0:07", "12:34" */
-export function durationText(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
+/** "0:07", "12:34"; a running clock counts whole seconds passed (`elapsed`), a length rounds */
+export function durationText(ms: number, elapsed = false): string {
+  const total = Math.max(0, (elapsed ? Math.floor : Math.round)(ms / 1000));
   const m = Math.floor(total / 60);
   const s = total % 60;
   return `${m}:${String(s).padStart(2, "0")}`;

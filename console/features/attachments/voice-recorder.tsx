@@ -107,7 +107,7 @@ export function VoiceRecorder({ conversationId }: { conversationId: string }) {
       {recording && (
         <>
           <span class="voice-time" role="timer" aria-label={t("voice.recording")}>
-            {durationText(elapsed)}
+            {durationText(elapsed, true)}
           </span>
           <button type="button" class="link" onClick={() => stop(false)}>
             {t("voice.discard")}
