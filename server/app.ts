@@ -22,6 +22,7 @@ import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
 import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
 import { startRetention } from "./transcripts/retention.ts";
+import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
 import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
@@ -132,6 +133,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
+  const orphanSweep = startOrphanSweep(db, log);
   const webhooks = new WebhookDispatcher(db, webhookSettings(config.webhooks), log);
   webhooks.start();
   let closed = false;
@@ -169,6 +171,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await notifier.routing.close();
       await notifier.idle();
       await retention.stop();
+      await orphanSweep.stop();
       await webhooks.stop();
       await redis?.close();
       await database.close();

@@ -43,3 +43,13 @@ export async function attachmentsByMessage(db: Pick<Db | Tx, "attachment">, mess
   }
   return out;
 }
+
+/** Exports that leave Parley (JSON, HTML) link attachments by absolute URL on the public origin. */
+export function withAbsoluteUrls<T extends { attachments: AttachmentDto[] }>(messages: readonly T[], publicUrl: string): T[] {
+  return messages.map((m) => (m.attachments.length ? { ...m, attachments: m.attachments.map((a) => ({ ...a, url: publicUrl + a.url })) } : m));
+}
+
+/** How plain-text exports (CSV, TXT) name an attachment: its name and size. */
+export function attachmentLabel(a: Pick<AttachmentDto, "name" | "size">): string {
+  return `${a.name} (${a.size} bytes)`;
+}

@@ -26,6 +26,8 @@ export interface UploadLimits {
   perIpPerMinute: number;
   /** the installation's cap on a site's maxBytes (PARLEY_ATTACHMENT_MAX_BYTES, 25 MB) */
   capBytes: number;
+  /** uploads one process receives at once (PARLEY_UPLOAD_CONCURRENCY, 8): memory stays under this × capBytes */
+  concurrency: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -38,6 +40,7 @@ export function uploadLimits(env: NodeJS.ProcessEnv = process.env): UploadLimits
     perUploaderPerMinute: positiveInt(env.PARLEY_UPLOADS_PER_MINUTE, 30),
     perIpPerMinute: positiveInt(env.PARLEY_UPLOADS_PER_IP_MINUTE, 60),
     capBytes: positiveInt(env.PARLEY_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_CAP),
+    concurrency: positiveInt(env.PARLEY_UPLOAD_CONCURRENCY, 8),
   };
 }
 
@@ -175,4 +178,33 @@ export async function readAttachment(db: Db, p: Principal, id: string): Promise<
 export async function sweepOrphans(db: Db, now = new Date(), maxAgeMs = ORPHAN_MAX_AGE_MS): Promise<number> {
   const res = await db.attachment.deleteMany({ where: { messageId: null, createdAt: { lt: new Date(now.getTime() - maxAgeMs) } } });
   return res.count;
+}
+
+export const ORPHAN_SWEEP_INTERVAL_MS = 3_600_000;
+
+/**
+ * The hourly orphan sweep (so an unclaimed upload is gone 24-25 h after it came). Every process
+ * may run it: the delete is conditional, the second finds nothing left. Unref'd timers.
+ */
+export function startOrphanSweep(db: Db, log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }, intervalMs = ORPHAN_SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    if (running) return;
+    running = sweepOrphans(db)
+      .then((n) => {
+        if (n) log.info({ attachments: n }, "orphan uploads swept");
+      })
+      .catch((err: unknown) => log.error({ err }, "orphan upload sweep failed"))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const every = setInterval(run, intervalMs);
+  every.unref();
+  return {
+    async stop() {
+      clearInterval(every);
+      await running;
+    },
+  };
 }

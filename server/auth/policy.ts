@@ -167,6 +167,10 @@ export const HTTP_ROUTES: Record<string, Action> = {
   "POST /api/v1/setup": "public",
   "GET /api/v1/widget/config/:siteKey": "public",
   "GET /api/v1/openapi.json": "public",
+  // attachments (docs/attachments.md): the visitor's own conversation or an agent of its site;
+  // a pending upload only for its uploader (attachments/service.ts)
+  "POST /api/v1/attachments": "conversation:write",
+  "GET /api/v1/attachments/:id": "conversation:read",
   // CORS preflights answer headers only; the GET behind them is checked
   "OPTIONS /api/v1/widget/config/:siteKey": "public",
   "OPTIONS /api/v1/conversations/:id/transcript.txt": "public",

@@ -20,6 +20,8 @@ import { errorHandler, sendError } from "./routes-kit.ts";
 import { staticRoutes } from "./static-routes.ts";
 import { transcriptRoutes } from "./transcript-routes.ts";
 import { widgetRoutes } from "./widget-routes.ts";
+import { attachmentRoutes } from "./attachment-routes.ts";
+import { uploadLimits } from "../attachments/service.ts";
 
 export interface HttpDeps {
   db: Db;
@@ -45,11 +47,13 @@ export function createExpressApp(deps: HttpDeps): Express {
   app.use(healthRoutes(deps.db, deps.metrics, deps.readiness));
   // Before every /api/v1 router, including those in extraRoutes.
   app.use("/api/v1", csrfGuard());
+  // Before the JSON parser: an upload's body is the raw file, read as a bounded stream.
+  app.use("/api/v1", attachmentRoutes(deps.db, deps.log, uploadLimits()));
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(deps.db, deps.config, deps.log));
   api.use(profileRoutes(deps.db, deps.log));
-  api.use(transcriptRoutes(deps.db, deps.log));
+  api.use(transcriptRoutes(deps.db, deps.log, deps.config.publicUrl));
   api.use(consoleRoutes(deps.db, deps.log), adminRoutes(deps.db, deps.config, deps.log, deps.adminHooks ?? { disconnectAgent: () => undefined }));
   const access = new ApiAccess(deps.db);
   api.get("/openapi.json", (_req, res) => void res.json(openApiDocument()));

@@ -155,6 +155,8 @@ const CONSOLE: Record<string, Record<string, string>> = {
   "/admin/tokens/{id}": { delete: "Revoke an API token (admin)" },
   "/widget/config/{siteKey}": { get: "The widget's public configuration for a site", options: "CORS preflight for the widget's configuration" },
   "/openapi.json": { get: "This document" },
+  "/attachments": { post: "Upload a file (raw body; ?conversationId&name[&durationMs]) as the conversation's visitor or an agent; see docs/attachments.md" },
+  "/attachments/{id}": { get: "An attachment's bytes, for the conversation's visitor (Bearer v_...) or an agent session (?download=1 forces a download)" },
 };
 
 let cached: Json | null = null;

@@ -18,7 +18,8 @@ import { transcriptCsv } from "../transcripts/csv.ts";
 import { transcriptText } from "../transcripts/txt.ts";
 import { transcriptHtml, TRANSCRIPT_HTML_CSP } from "../transcripts/html.ts";
 import { parseExportQuery, planExport } from "../transcripts/export-filter.ts";
-import { countingMessages, csvChunks, exportTranscripts, ndjsonChunks } from "../transcripts/export-stream.ts";
+import { countingMessages, csvChunks, exportTranscripts, ndjsonChunks, type ExportEvent } from "../transcripts/export-stream.ts";
+import { withAbsoluteUrls } from "../attachments/dto.ts";
 import { callerOf } from "./authn.ts";
 import { route } from "./routes-kit.ts";
 
@@ -59,7 +60,12 @@ function download(res: Response, format: TranscriptFormat | "ndjson", filename: 
   res.setHeader("Cache-Control", "no-store");
 }
 
-export function transcriptRoutes(db: Db, log: Logger): Router {
+/** JSON and HTML leave Parley: their attachment links are absolute, on `publicUrl`. */
+async function* absoluteAttachmentUrls(events: AsyncIterable<ExportEvent>, publicUrl: string): AsyncGenerator<ExportEvent> {
+  for await (const e of events) yield e.kind === "messages" ? { ...e, messages: withAbsoluteUrls(e.messages, publicUrl) } : e;
+}
+
+export function transcriptRoutes(db: Db, log: Logger, publicUrl = ""): Router {
   const r = Router();
 
   const findConversation = (id: string) =>
@@ -114,7 +120,8 @@ export function transcriptRoutes(db: Db, log: Logger): Router {
         if (!conv) throw new DomainError("not_found", "No such conversation");
       }
       const grant = await authorizeTranscript(db, reader, conv, format, req.query.notes === "1");
-      const transcript = await buildTranscript(db, conv.id, { notes: grant.notes });
+      const built = await buildTranscript(db, conv.id, { notes: grant.notes });
+      const transcript = format === "json" || format === "html" ? { ...built, messages: withAbsoluteUrls(built.messages, publicUrl) } : built;
       const filename = `transcript-${conv.id}.${format}`;
       switch (format) {
         case "json":
@@ -147,7 +154,7 @@ export function transcriptRoutes(db: Db, log: Logger): Router {
       const started = Date.now();
       let messages = 0;
       const events = countingMessages(exportTranscripts(db, plan), (n) => (messages += n));
-      const chunks = plan.format === "csv" ? csvChunks(events, { bom: plan.bom }) : ndjsonChunks(events);
+      const chunks = plan.format === "csv" ? csvChunks(events, { bom: plan.bom }) : ndjsonChunks(absoluteAttachmentUrls(events, publicUrl));
       download(res, plan.format, `parley-export-${new Date().toISOString().slice(0, 10)}.${plan.format}`);
       try {
         // pipeline waits on the socket's backpressure and ends the generator if the client leaves;

@@ -1,7 +1,7 @@
 // zod schemas for every socket payload. Strict objects: unknown keys are refused, not ignored,
 // so a typo or a probe gets a clear error.
 import { z } from "zod";
-import { MAX_CLIENT_ID_LENGTH, MAX_MESSAGE_LENGTH } from "../protocol.ts";
+import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_CLIENT_ID_LENGTH, MAX_MESSAGE_LENGTH } from "../protocol.ts";
 
 export const id = z.string().min(1).max(64);
 export const clientId = z.string().min(1).max(MAX_CLIENT_ID_LENGTH);
@@ -23,8 +23,18 @@ export const openConversation = z.strictObject({
   email: email.optional(),
   fields: z.record(z.string().min(1).max(64), z.string().max(1000)).optional(),
 });
-export const sendMessage = z.strictObject({ conversationId: id, clientId, body });
-export const agentSendMessage = sendMessage.extend({ note: z.boolean().optional() }).strict();
+// With attachments (uploaded first, docs/attachments.md) the text may be empty: a message needs
+// a non-blank body or at least one attachment.
+const sendFields = {
+  conversationId: id,
+  clientId,
+  body: z.string().max(MAX_MESSAGE_LENGTH, `at most ${MAX_MESSAGE_LENGTH} characters`),
+  attachmentIds: z.array(id).min(1).max(MAX_ATTACHMENTS_PER_MESSAGE, `at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments`).optional(),
+};
+const notEmpty = (m: { body: string; attachmentIds?: string[] }) => m.body.trim().length > 0 || (m.attachmentIds?.length ?? 0) > 0;
+const emptyMessage = { message: "must not be empty", path: ["body"] };
+export const sendMessage = z.strictObject(sendFields).refine(notEmpty, emptyMessage);
+export const agentSendMessage = z.strictObject({ ...sendFields, note: z.boolean().optional() }).refine(notEmpty, emptyMessage);
 export const since = z.strictObject({ conversationId: id, afterSeq: z.number().int().min(0) });
 export const conversationRef = z.strictObject({ conversationId: id });
 export const rate = z.strictObject({ conversationId: id, rating: z.number().int().min(1).max(5) });

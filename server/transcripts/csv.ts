@@ -3,6 +3,7 @@
 // (leading = + - @, tab or CR) gets a leading apostrophe, which spreadsheets show as text.
 import type { TranscriptDto, TranscriptMessageDto } from "../protocol.ts";
 import type { TranscriptHeader } from "./export-stream.ts";
+import { attachmentLabel } from "../attachments/dto.ts";
 
 export const UTF8_BOM = "\uFEFF";
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -21,10 +22,10 @@ export function csvRow(cells: readonly Cell[]): string {
   return cells.map(csvCell).join(",") + "\r\n";
 }
 
-export const MESSAGE_COLUMNS = ["seq", "created_at", "author_kind", "author_name", "body", "note", "delivery_state"] as const;
+export const MESSAGE_COLUMNS = ["seq", "created_at", "author_kind", "author_name", "body", "note", "delivery_state", "attachments"] as const;
 
 export function messageCells(m: TranscriptMessageDto): Cell[] {
-  return [m.seq, m.createdAt, m.authorKind, m.authorName, m.body, m.note, m.deliveryState];
+  return [m.seq, m.createdAt, m.authorKind, m.authorName, m.body, m.note, m.deliveryState, m.attachments.map(attachmentLabel).join("; ")];
 }
 
 /** One conversation: one row per message. */

@@ -5,6 +5,7 @@
 import type { Db } from "../db/client.ts";
 import type { AgentRef, ConversationDto, TranscriptMessageDto, VisitorDto } from "../protocol.ts";
 import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
+import { attachmentsByMessage } from "../attachments/dto.ts";
 import { toVisitorDto } from "../visitors/service.ts";
 import { parseJsonArray } from "../json-text.ts";
 import { deliveryStateOf } from "./delivery.ts";
@@ -149,8 +150,9 @@ export async function* exportTranscripts(db: Db, sel: ExportSelection): AsyncGen
         for await (const rows of batches) {
           if (!rows.length) continue;
           await names.prime(rows, conv.visitorId);
+          const files = await attachmentsByMessage(db, rows.map((r) => r.id));
           const messages = rows.map((r) => {
-            const m = toMessageDto(r, names.nameOf(r, header.visitor));
+            const m = { ...toMessageDto(r, names.nameOf(r, header.visitor)), attachments: files.get(r.id) ?? [] };
             if (m.authorKind === "agent" && m.authorId) agents.set(m.authorId, m.authorName ?? "");
             return { ...m, deliveryState: deliveryStateOf(m, conv) };
           });

@@ -54,7 +54,10 @@ function messageItem(m: TranscriptMessageDto): string {
   return (
     `<li class="${classes}" data-seq="${m.seq}" data-author-kind="${escapeHtml(m.authorKind)}" data-note="${m.note}">` +
     `<div class="head"><bdi class="author">${escapeHtml(authorLabel(m))}</bdi> · <time datetime="${escapeHtml(m.createdAt)}">${escapeHtml(readableTime(m.createdAt))}</time></div>` +
-    `<div class="body" dir="auto">${escapeHtml(m.body)}</div></li>`
+    `<div class="body" dir="auto">${escapeHtml(m.body)}</div>` +
+    // attachment URLs are absolute (the file may be read far from Parley); opening one needs a sign-in
+    m.attachments.map((a) => `<div class="attachment"><a href="${escapeHtml(a.url)}" rel="noopener noreferrer">${escapeHtml(a.name)}</a> (${a.size} bytes)</div>`).join("") +
+    `</li>`
   );
 }
 

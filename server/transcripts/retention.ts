@@ -42,7 +42,10 @@ export async function purgeSite(
     const ids = (await db.conversation.findMany({ where: expired, select: { id: true }, take: PURGE_BATCH })).map((c) => c.id);
     if (!ids.length) break;
     // Both deletes re-check the condition, so a conversation that changed meanwhile is left alone.
-    const [messages, conversations] = await db.$transaction([
+    // Attachments (metadata and, by cascade, their bytes) go first and explicitly, in the same
+    // transaction, so a purged conversation leaves no file behind whatever the foreign keys do.
+    const [, messages, conversations] = await db.$transaction([
+      db.attachment.deleteMany({ where: { conversationId: { in: ids }, conversation: expired } }),
       db.message.deleteMany({ where: { conversationId: { in: ids }, conversation: expired } }),
       db.conversation.deleteMany({ where: { id: { in: ids }, ...expired } }),
     ]);

@@ -2,6 +2,7 @@
 // its body indented by two spaces, so a body line can never pass for a message header.
 import type { TranscriptDto, TranscriptMessageDto } from "../protocol.ts";
 import type { TranscriptGrant } from "./access.ts";
+import { attachmentLabel } from "../attachments/dto.ts";
 
 export const BODY_INDENT = "  ";
 
@@ -36,6 +37,7 @@ export function transcriptText(t: TranscriptDto, audience: TranscriptGrant["audi
   for (const m of t.messages) {
     lines.push(`[${readableTime(m.createdAt)}] ${authorLabel(m)}:`);
     for (const bodyLine of m.body.split("\n")) lines.push(BODY_INDENT + bodyLine);
+    for (const a of m.attachments) lines.push(`${BODY_INDENT}[attachment: ${oneLine(attachmentLabel(a))}]`);
     lines.push("");
   }
   return lines.join("\n");
