@@ -17,8 +17,6 @@ import { route, sendError } from "./routes-kit.ts";
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const VISITOR_BEARER = /^Bearer\s+(v_\S+)\s*$/;
 export const ATTACHMENT_CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
-/** uploads being received at once by this process (PARLEY_UPLOAD_CONCURRENCY, 8): memory ≤ this × maxBytes */
-export const DEFAULT_UPLOAD_CONCURRENCY = 8;
 /** after a 413 the rest of the body is not read; the connection is closed after this grace */
 const REFUSED_BODY_GRACE_MS = 2000;
 
@@ -72,7 +70,7 @@ function readBounded(req: Request, max: number): Promise<Buffer<ArrayBuffer> | "
   });
 }
 
-export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, concurrency = DEFAULT_UPLOAD_CONCURRENCY): Router {
+export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits): Router {
   const r = Router();
   let inFlight = 0;
 
@@ -93,7 +91,7 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, conc
         dropBody(req, res);
         throw new DomainError("too_large", `Files may be at most ${target.settings.maxBytes} bytes`);
       }
-      if (inFlight >= concurrency) {
+      if (inFlight >= limits.concurrency) {
         res.setHeader("Retry-After", "1");
         res.setHeader("Connection", "close");
         dropBody(req, res);
