@@ -1,0 +1,67 @@
+// The content sniffer, table-driven: what each kind of file is taken for, and what is refused,
+// whatever it would be called.
+import { describe, expect, it } from "vitest";
+import { sniff } from "../../server/attachments/sniff.ts";
+import { sanitizeFileName, contentDispositionName } from "../../server/attachments/names.ts";
+import { FILES, REFUSED, TEXT_WITH_SCRIPT } from "./fixtures.ts";
+
+const ACCEPTED: [keyof typeof FILES, string, string][] = [
+  ["png", "image", "image/png"],
+  ["jpeg", "image", "image/jpeg"],
+  ["gif", "image", "image/gif"],
+  ["webp", "image", "image/webp"],
+  ["pdf", "pdf", "application/pdf"],
+  ["text", "text", "text/plain"],
+  ["docx", "office", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+  ["xlsx", "office", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+  ["pptx", "office", "application/vnd.openxmlformats-officedocument.presentationml.presentation"],
+  ["odt", "office", "application/vnd.oasis.opendocument.text"],
+  ["ods", "office", "application/vnd.oasis.opendocument.spreadsheet"],
+  ["doc", "office", "application/msword"],
+  ["xls", "office", "application/vnd.ms-excel"],
+  ["ppt", "office", "application/vnd.ms-powerpoint"],
+  ["webm", "audio", "audio/webm"],
+  ["ogg", "audio", "audio/ogg"],
+  ["mp3", "audio", "audio/mpeg"],
+  ["mp3Frame", "audio", "audio/mpeg"],
+  ["wav", "audio", "audio/wav"],
+  ["m4a", "audio", "audio/mp4"],
+];
+
+describe("sniff", () => {
+  it.each(ACCEPTED)("%s is %s (%s)", (file, category, mime) => {
+    expect(sniff(FILES[file])).toEqual({ category, mime });
+  });
+
+  it.each(Object.keys(REFUSED) as (keyof typeof REFUSED)[])("%s is refused", (file) => {
+    expect(sniff(REFUSED[file])).toBeNull();
+  });
+
+  it("plain text that mentions <script> after its first characters is text", () => {
+    expect(sniff(TEXT_WITH_SCRIPT)).toEqual({ category: "text", mime: "text/plain" });
+  });
+});
+
+describe("file names", () => {
+  it.each([
+    ["../../etc/passwd", "passwd"],
+    ["C:\\Users\\me\\report.pdf", "report.pdf"],
+    ["invoice\u202Efdp.exe", "invoicefdp.exe"],
+    ["a\u0000b\nc\td.txt", "abcd.txt"],
+    ["   ", "file"],
+    ["...hidden", "hidden"],
+    ["photo 1.png", "photo 1.png"],
+  ])("%j becomes %j", (raw, clean) => {
+    expect(sanitizeFileName(raw)).toBe(clean);
+  });
+
+  it("keeps at most 200 characters, with the extension", () => {
+    const name = sanitizeFileName("x".repeat(500) + ".pdf");
+    expect([...name].length).toBe(200);
+    expect(name.endsWith(".pdf")).toBe(true);
+  });
+
+  it("encodes the Content-Disposition name (RFC 5987)", () => {
+    expect(contentDispositionName("rapport été (1)'s.pdf")).toBe("UTF-8''rapport%20%C3%A9t%C3%A9%20%281%29%27s.pdf");
+  });
+});
