@@ -21,9 +21,9 @@ export function fileSize(bytes: number): string {
   return new Intl.NumberFormat(currentLocale(), { style: "unit", unit: units[i], unitDisplay: i ? "short" : "long", maximumFractionDigits: i > 1 ? 1 : 0 }).format(bytes);
 }
 
-/** "1:07" */
+/** "1:07" (whole seconds elapsed, like a recorder's clock) */
 export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
+  const s = Math.floor(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
