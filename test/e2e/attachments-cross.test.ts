@@ -9,7 +9,7 @@ import { watchErrors } from "../helpers/browser.ts";
 import { addAgent } from "../helpers/server.ts";
 import { openChat as openWidget, say, useWidgetEnv } from "../helpers/widget-host.ts";
 import { goOnline, listItem, openChat, signIn, unexpected } from "./console-helpers.ts";
-import { pdf, png } from "./console-attachments-fixtures.ts";
+import { consoleTrayReady, pdf, png } from "./console-attachments-fixtures.ts";
 
 // Fake capture devices (granted) and play() without a gesture, since the test plays through script.
 const env = useWidgetEnv({ media: "allow", args: ["--autoplay-policy=no-user-gesture-required"] });
@@ -37,13 +37,6 @@ async function widgetTrayReady(frame: Frame, n: number): Promise<void> {
   await frame.waitForFunction((count) => {
     const items = [...document.querySelectorAll(".tr li")];
     return items.length === count && items.every((li) => !li.classList.contains("bad") && !li.querySelector("progress"));
-  }, n);
-}
-
-async function consoleTrayReady(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((count) => {
-    const items = [...document.querySelectorAll(".upload-tray li.upload")];
-    return items.length === count && items.every((li) => li.getAttribute("data-upload") === "done");
   }, n);
 }
 

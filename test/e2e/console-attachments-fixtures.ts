@@ -2,10 +2,14 @@
 // with binary bytes (so "byte-identical" means something), a WAV tone that a browser can play,
 // and the visitor's side of sending one (HTTP upload with its bearer token, then message:send).
 import { crc32, deflateSync } from "node:zlib";
+import type { Page } from "playwright-core";
 import type { Socket } from "socket.io-client";
-import type { Ack, AttachmentDto, ErrorResponse, MessageDto } from "../../server/protocol.ts";
-import type { TestServer } from "../helpers/server.ts";
+import type { Ack, AttachmentDto, ConversationDto, ErrorResponse, MessageDto, VisitorSessionDto } from "../../server/protocol.ts";
+import { launchBrowser, type Browser, type LaunchOptions } from "../helpers/browser.ts";
+import { connectVisitor, ok } from "../helpers/clients.ts";
+import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { emitAck } from "../helpers/wait.ts";
+import { goOnline, listItem, openChat, signIn } from "./console-helpers.ts";
 
 function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -82,4 +86,37 @@ export async function visitorSendFiles(socket: Socket, conversationId: string, c
 export async function visitorDownload(server: TestServer, token: string, a: AttachmentDto): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const res = await fetch(`${server.url}${a.url}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, type: res.headers.get("content-type"), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+export interface AgentChat {
+  server: TestServer;
+  page: Page;
+  errors: string[];
+  visitor: Socket;
+  session: VisitorSessionDto;
+  id: string;
+}
+
+/** A signed-in, online agent (Ana) with a visitor's chat assigned and open in the console. */
+export async function agentChatOpen(fx: { server?: TestServer; browser?: Browser }, opts: { role?: "agent" | "admin"; launch?: LaunchOptions } = {}): Promise<AgentChat> {
+  const server = (fx.server = await startServer());
+  await addAgent(server, { email: "ana@example.com", name: "Ana", role: opts.role ?? "agent" });
+  fx.browser = await launchBrowser(opts.launch ?? {});
+  const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const { page, errors } = await signIn(ctx, server, "ana@example.com");
+  await goOnline(page);
+  const { socket: visitor, session } = await connectVisitor(server);
+  const opened = ok(await emitAck<Ack<{ conversation: ConversationDto }>>(visitor, "conversation:open", { clientId: "o-1", message: { clientId: "m-1", body: "Hello" } }));
+  const id = opened.conversation.id;
+  await listItem(page, "mine", id).waitFor();
+  await openChat(page, "mine", id);
+  return { server, page, errors, visitor, session, id };
+}
+
+/** Waits until the console's upload tray holds `count` files, every one uploaded. */
+export async function consoleTrayReady(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const items = [...document.querySelectorAll(".upload-tray li.upload")];
+    return items.length === n && items.every((li) => li.getAttribute("data-upload") === "done");
+  }, count);
 }

@@ -2,13 +2,11 @@
 // the visitor as audio with a duration; a visitor's audio note plays in the console; a refused
 // microphone is explained.
 import { expect, it } from "vitest";
-import type { Ack, ConversationDto, MessageDto } from "../../server/protocol.ts";
-import { launchBrowser, type FakeMedia } from "../helpers/browser.ts";
-import { connectVisitor, ok } from "../helpers/clients.ts";
-import { addAgent, startServer } from "../helpers/server.ts";
-import { collect, emitAck, until } from "../helpers/wait.ts";
-import { consoleFixture, goOnline, listItem, openChat, signIn, unexpected } from "./console-helpers.ts";
-import { visitorDownload, visitorSendFiles, visitorUpload, wav } from "./console-attachments-fixtures.ts";
+import type { MessageDto } from "../../server/protocol.ts";
+import type { FakeMedia } from "../helpers/browser.ts";
+import { collect, until } from "../helpers/wait.ts";
+import { consoleFixture, unexpected } from "./console-helpers.ts";
+import { agentChatOpen, consoleTrayReady, visitorDownload, visitorSendFiles, visitorUpload, wav } from "./console-attachments-fixtures.ts";
 
 const fx = consoleFixture();
 
@@ -16,20 +14,7 @@ const fx = consoleFixture();
 // script, so lift that (the fake devices come from the helper).
 const AUTOPLAY = ["--autoplay-policy=no-user-gesture-required"];
 
-async function chatOpen(media: FakeMedia) {
-  const server = (fx.server = await startServer());
-  await addAgent(server, { email: "ana@example.com", name: "Ana" });
-  const browser = (fx.browser = await launchBrowser({ media, args: AUTOPLAY }));
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const { page, errors } = await signIn(ctx, server, "ana@example.com");
-  await goOnline(page);
-  const { socket: visitor, session } = await connectVisitor(server);
-  const opened = ok(await emitAck<Ack<{ conversation: ConversationDto }>>(visitor, "conversation:open", { clientId: "o-1", message: { clientId: "m-1", body: "Hello" } }));
-  const id = opened.conversation.id;
-  await listItem(page, "mine", id).waitFor();
-  await openChat(page, "mine", id);
-  return { server, page, errors, visitor, session, id };
-}
+const chatOpen = (media: FakeMedia) => agentChatOpen(fx, { launch: { media, args: AUTOPLAY } });
 
 it("a voice note recorded in the console reaches the visitor as audio with its duration", async () => {
   const { server, page, errors, visitor, session } = await chatOpen("allow");
@@ -40,7 +25,7 @@ it("a voice note recorded in the console reaches the visitor as audio with its d
   await timer.waitFor();
   await page.waitForFunction(() => document.querySelector(".voice-time")?.textContent === "0:01");
   await page.getByRole("button", { name: "Stop and attach" }).click();
-  await page.waitForFunction(() => document.querySelector(".upload-tray li.upload")?.getAttribute("data-upload") === "done");
+  await consoleTrayReady(page, 1);
   expect(await page.locator(".upload-tray .upload-name").textContent()).toMatch(/^voice-note-.*\.(webm|ogg)$/);
   await page.locator(".composer button[type=submit]").click();
 

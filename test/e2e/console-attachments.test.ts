@@ -2,42 +2,15 @@
 // drop; progress and cancel; a failed upload retried; a visitor's image, PDF and limits.
 import { readFile } from "node:fs/promises";
 import { expect, it } from "vitest";
-import type { Ack, ConversationDto, MessageDto, VisitorSessionDto } from "../../server/protocol.ts";
-import { launchBrowser, type Browser } from "../helpers/browser.ts";
-import { connectVisitor, ok } from "../helpers/clients.ts";
-import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
-import { collect, emitAck, until } from "../helpers/wait.ts";
-import type { Socket } from "socket.io-client";
+import type { MessageDto } from "../../server/protocol.ts";
+import { collect, until } from "../helpers/wait.ts";
 import type { Page } from "playwright-core";
-import { consoleFixture, goOnline, listItem, openChat, signIn, unexpected } from "./console-helpers.ts";
-import { pdf, png, visitorDownload, visitorSendFiles, visitorUpload } from "./console-attachments-fixtures.ts";
+import { consoleFixture, openChat, unexpected } from "./console-helpers.ts";
+import { agentChatOpen, consoleTrayReady, pdf, png, visitorDownload, visitorSendFiles, visitorUpload } from "./console-attachments-fixtures.ts";
 
 const fx = consoleFixture();
 
-interface Chat {
-  server: TestServer;
-  page: Page;
-  errors: string[];
-  visitor: Socket;
-  session: VisitorSessionDto;
-  id: string;
-}
-
-/** A signed-in, online agent with a visitor's chat assigned and open in the console. */
-async function chatOpen(role: "agent" | "admin" = "agent", browser?: Browser): Promise<Chat> {
-  const server = (fx.server = await startServer());
-  await addAgent(server, { email: "ana@example.com", name: "Ana", role });
-  fx.browser = browser ?? (await launchBrowser());
-  const ctx = await fx.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const { page, errors } = await signIn(ctx, server, "ana@example.com");
-  await goOnline(page);
-  const { socket: visitor, session } = await connectVisitor(server);
-  const opened = ok(await emitAck<Ack<{ conversation: ConversationDto }>>(visitor, "conversation:open", { clientId: "o-1", message: { clientId: "m-1", body: "Hello" } }));
-  const id = opened.conversation.id;
-  await listItem(page, "mine", id).waitFor();
-  await openChat(page, "mine", id);
-  return { server, page, errors, visitor, session, id };
-}
+const chatOpen = (role: "agent" | "admin" = "agent") => agentChatOpen(fx, { role });
 
 /** Puts files on the page's clipboard event or drop, as a browser does for a screenshot or a drag. */
 async function fire(page: Page, how: "paste" | "drop", selector: string, file: { name: string; type: string; bytes: Buffer }): Promise<void> {
@@ -61,13 +34,6 @@ async function fire(page: Page, how: "paste" | "drop", selector: string, file: {
 const tray = (page: Page) => page.locator(".upload-tray li.upload");
 const sendButton = (page: Page) => page.locator(".composer button[type=submit]");
 
-async function trayReady(page: Page, count: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const items = [...document.querySelectorAll(".upload-tray li.upload")];
-    return items.length === n && items.every((li) => li.getAttribute("data-upload") === "done");
-  }, count);
-}
-
 it("the agent attaches by picker, paste and drop; one message carries all three to the visitor", async () => {
   const { page, errors, visitor, session, id, server } = await chatOpen();
   const atVisitor = collect<MessageDto>(visitor, "message:new");
@@ -84,7 +50,7 @@ it("the agent attaches by picker, paste and drop; one message carries all three 
   await (await chooser).setFiles({ name: "<img src=x onerror=alert(1)> invoice.pdf", mimeType: "application/pdf", buffer: doc });
   await fire(page, "paste", "#composer-input", { name: "image.png", type: "image/png", bytes: shot });
   await fire(page, "drop", ".transcript", { name: "notes.txt", type: "text/plain", bytes: Buffer.from("line one\nline two\n") });
-  await trayReady(page, 3);
+  await consoleTrayReady(page, 3);
   // The pasted screenshot previews before it is sent (blob: URL, allowed by the console's CSP).
   await page.locator(".upload-preview").first().waitFor();
   expect(await page.locator(".upload-preview").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(320);
@@ -156,7 +122,7 @@ it("a failed upload is explained and retried; exactly one message goes out", asy
   await page.locator("#composer-input").press("Enter"); // refused while an upload has failed
   expect(await sendButton(page).isDisabled()).toBe(true);
   await page.getByRole("button", { name: "Retry upload" }).click();
-  await trayReady(page, 1);
+  await consoleTrayReady(page, 1);
   await page.locator("#composer-input").press("Enter");
   await until(() => atVisitor.length === 1, visitor);
   expect(atVisitor[0].body).toBe("with a photo");
@@ -222,7 +188,7 @@ it("the admin lowers the site's size limit; a larger upload is then refused with
   const chooser2 = page.waitForEvent("filechooser");
   await page.getByRole("button", { name: "Attach file" }).click();
   await (await chooser2).setFiles({ name: "small.pdf", mimeType: "application/pdf", buffer: pdf(512 * 1024) });
-  await trayReady(page, 1);
+  await consoleTrayReady(page, 1);
   await sendButton(page).click();
   await until(() => atVisitor.length === 1, visitor);
   expect(atVisitor[0].attachments.map((a) => a.name)).toEqual(["small.pdf"]);
