@@ -36,7 +36,8 @@ export function upload(req: UploadRequest): Upload {
       const data = xhr.response as { attachment?: AttachmentDto; error?: { code?: string } } | null;
       if (xhr.status === 201 && data?.attachment) return resolve(data.attachment);
       const code = data?.error?.code ?? "";
-      reject(KNOWN.has(code) ? code : xhr.status === 413 ? "too_large" : "other");
+      // forbidden: the site turned attachments off since the page loaded; same sentence as blocked
+      reject(KNOWN.has(code) ? code : code === "forbidden" ? "blocked" : xhr.status === 413 ? "too_large" : "other");
     };
     xhr.onerror = xhr.ontimeout = () => reject("network");
     xhr.onabort = () => reject("aborted");

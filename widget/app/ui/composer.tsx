@@ -110,19 +110,6 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
         {tray.said}
       </p>
       <div class="row">
-        {files ? (
-          <>
-            <input ref={picker} type="file" multiple hidden onChange={(e) => (tray.add(fromFiles(e.currentTarget.files)), (e.currentTarget.value = ""))} />
-            <button type="button" class="ib" aria-label={t("attach")} title={t("attach")} onClick={() => picker.current?.click()}>
-              <Icon name="clip" />
-            </button>
-          </>
-        ) : null}
-        {voice ? (
-          <button type="button" class={rec ? "ib rec" : "ib"} aria-label={t(rec ? "stopRecording" : "record")} title={t(rec ? "stopRecording" : "record")} onClick={() => void toggleRecording()}>
-            <Icon name={rec ? "stop" : "mic"} />
-          </button>
-        ) : null}
         {rec ? (
           <span class="rt" role="timer">
             {t("recording", { time: duration(performance.now() - rec.startedAt) })}
@@ -146,6 +133,19 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
             }}
           />
         )}
+        {files ? (
+          <>
+            <input ref={picker} type="file" multiple hidden onChange={(e) => (tray.add(fromFiles(e.currentTarget.files)), (e.currentTarget.value = ""))} />
+            <button type="button" class="ib" aria-label={t("attach")} title={t("attach")} onClick={() => picker.current?.click()}>
+              <Icon name="clip" />
+            </button>
+          </>
+        ) : null}
+        {voice ? (
+          <button type="button" class={rec ? "ib rec" : "ib"} aria-label={t(rec ? "stopRecording" : "record")} title={t(rec ? "stopRecording" : "record")} onClick={() => void toggleRecording()}>
+            <Icon name={rec ? "stop" : "mic"} />
+          </button>
+        ) : null}
         <button type="submit" class="ib snd" aria-label={t("send")} title={t("send")}>
           <Icon name="send" />
         </button>
