@@ -17,11 +17,14 @@ import { ensureDemoSite } from "./sites/service.ts";
 import { createExpressApp } from "./http/express-app.ts";
 import { Notifier } from "./realtime/notifier.ts";
 import { MessageWriter } from "./conversations/message-writer.ts";
+import { messageGuard } from "./realtime/message-guard.ts";
+import { abuseLimits } from "./auth/abuse.ts";
 import { Presence } from "./realtime/presence.ts";
 import { setupVisitorNamespace } from "./realtime/visitor-namespace.ts";
 import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
 import { startRetention } from "./transcripts/retention.ts";
+import { startAbusePruning } from "./auth/abuse.ts";
 import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
@@ -127,12 +130,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const notifier = new Notifier(db, visitors, agents, metrics, log);
-  const messages = new MessageWriter(db);
+  // Ownership, membership and the visitor rate limit are checked per batch, in its transaction.
+  const messages = new MessageWriter(db, messageGuard(abuseLimits()));
   const presence = new Presence(db, { graceMs: config.graceSeconds * 1000 }, notifier.routing, log);
   setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages });
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
+  const abusePruning = startAbusePruning(db, log);
   const orphanSweep = startOrphanSweep(db, log);
   const webhooks = new WebhookDispatcher(db, webhookSettings(config.webhooks), log);
   webhooks.start();
@@ -171,6 +176,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await notifier.routing.close();
       await notifier.idle();
       await retention.stop();
+      await abusePruning.stop();
       await orphanSweep.stop();
       await webhooks.stop();
       await redis?.close();

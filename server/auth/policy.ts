@@ -84,6 +84,25 @@ export async function canAgentSeeSite(db: Db, agent: Staff, siteId: string): Pro
   return (await db.site.count({ where: { AND: [{ id: siteId }, sitesWhere(agent.agentId)] } })) > 0;
 }
 
+/**
+ * canAgentSeeSite for many (agent, site) pairs in two statements whatever their number (the
+ * message writer checks a whole batch at once): whether each pair passes, in order.
+ */
+export async function agentsSeeSites(db: Pick<Db, "site" | "siteMember">, pairs: readonly { agent: Staff; siteId: string }[]): Promise<boolean[]> {
+  const staff = pairs.filter((p) => p.agent.role !== "admin");
+  if (staff.length === 0) return pairs.map(() => true);
+  const siteIds = [...new Set(staff.map((p) => p.siteId))];
+  // The same rule as sitesWhere: open sites, and members-only ones that list the agent.
+  const open = await db.site.findMany({ where: { id: { in: siteIds }, membersOnly: false }, select: { id: true } });
+  const openIds = new Set(open.map((s) => s.id));
+  const closedIds = siteIds.filter((id) => !openIds.has(id));
+  const members = closedIds.length
+    ? await db.siteMember.findMany({ where: { siteId: { in: closedIds }, agentId: { in: [...new Set(staff.map((p) => p.agent.agentId))] } } })
+    : [];
+  const member = new Set(members.map((m) => `${m.agentId}\u0000${m.siteId}`));
+  return pairs.map((p) => p.agent.role === "admin" || openIds.has(p.siteId) || member.has(`${p.agent.agentId}\u0000${p.siteId}`));
+}
+
 /** Site ids an agent may see; null means every site (admins, or no site is members-only). */
 export async function visibleSiteIds(db: Db, agent: Staff): Promise<string[] | null> {
   if (agent.role === "admin") return null;

@@ -10,7 +10,7 @@
 // if a concurrent writer wins the race, the batch fails on that key and is retried item by
 // item, each item then finding the stored row).
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db/client.ts";
+import type { Db, Tx } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
@@ -29,29 +29,57 @@ export interface PostInput {
   note?: boolean;
   /** uploads that go on this message: all of them or the message is refused (attachments/claims.ts) */
   attachmentIds?: string[];
+  /** who posts, for the writer's guard (the adapter's checks); absent for callers that checked already */
+  poster?: Poster;
 }
+
+/** A socket's identity, as the adapter knows it. */
+export type Poster = { kind: "visitor"; visitorId: string; siteId: string } | { kind: "agent"; agentId: string; role: "admin" | "agent" };
+
+/** The conversation a message went into, as its batch saw it: whom to tell (assignee now). */
+export interface PostedConversation {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  assigneeId: string | null;
+}
+
+/**
+ * The per-message checks of the adapter (ownership, site membership, abuse limits), made for a
+ * whole batch at once inside its transaction, so they cost a few statements per batch instead
+ * of several per message: a refusal or null per item, in order. `retry`: its clientId is stored.
+ */
+export type BatchGuard = (
+  tx: Tx,
+  items: readonly { input: PostInput & { poster: Poster }; conversation: PostedConversation; retry: boolean }[],
+) => Promise<(DomainError | null)[]>;
 
 export interface PostResult {
   message: MessageDto;
   /** false when this was a retry of a message already stored */
   created: boolean;
+  conversation: PostedConversation;
 }
 
 /** `attachments`: known for created rows (no query needed for their DTO); absent for retries */
-export type Outcome = { ok: true; row: MessageRow; created: boolean; attachments?: AttachmentDto[] } | { ok: false; error: DomainError };
+export type Outcome =
+  | { ok: true; row: MessageRow; created: boolean; conversation: PostedConversation; attachments?: AttachmentDto[] }
+  | { ok: false; error: DomainError };
 
 const MAX_BATCH = 256;
 
 interface ConvState {
+  id: string;
   siteId: string;
   visitorId: string;
+  assigneeId: string | null;
   lastSeq: number;
   status: string;
   firstResponseAt: Date | null;
 }
 
 /** Writes a batch in one transaction; one outcome per input, in order. */
-export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promise<Outcome[]> {
+export async function writeMessages(db: Db, inputs: readonly PostInput[], guard?: BatchGuard): Promise<Outcome[]> {
   const convIds = [...new Set(inputs.map((i) => i.conversationId))];
   return db.$transaction(async (tx) => {
     // Touching the rows first takes the write lock (a row lock on PostgreSQL, the database lock
@@ -59,7 +87,7 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
     await tx.$executeRaw`UPDATE "Conversation" SET "lastSeq" = "lastSeq" WHERE "id" IN (${Prisma.join(convIds)})`;
     const convRows = await tx.conversation.findMany({
       where: { id: { in: convIds } },
-      select: { id: true, siteId: true, visitorId: true, lastSeq: true, status: true, firstResponseAt: true },
+      select: { id: true, siteId: true, visitorId: true, assigneeId: true, lastSeq: true, status: true, firstResponseAt: true },
     });
     const convs = new Map<string, ConvState>(convRows.map((c) => [c.id, { ...c }]));
     const stored = await tx.message.findMany({
@@ -67,16 +95,19 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
     });
     const byKey = new Map<string, MessageRow>(stored.map((m) => [`${m.conversationId}\u0000${m.clientId}`, m]));
     const claims = await attachmentClaims(tx, inputs);
+    const refusals = await guarded(tx, inputs, convs, byKey, guard);
 
     const now = new Date();
     const fresh: MessageRow[] = [];
     const firstResponders = new Set<string>();
     const outcomes: Outcome[] = inputs.map((input) => {
       const key = `${input.conversationId}\u0000${input.clientId}`;
+      const refusal = refusals.get(input);
+      if (refusal) return { ok: false, error: refusal };
+      const conv = convs.get(input.conversationId);
       const existing = byKey.get(key);
       // A duplicate inside this batch is answered like a retry, with the same row.
-      if (existing) return { ok: true, row: existing, created: false };
-      const conv = convs.get(input.conversationId);
+      if (existing && conv) return { ok: true, row: existing, created: false, conversation: posted(conv) };
       if (!conv) return { ok: false, error: new DomainError("not_found", "No such conversation") };
       if (conv.status === "closed") return { ok: false, error: new DomainError("conflict", "This conversation is closed") };
       const refused = claims.refuse(input);
@@ -99,7 +130,7 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
       }
       byKey.set(key, row);
       fresh.push(row);
-      return { ok: true, row, created: true, attachments: claims.bind(row.id, input) };
+      return { ok: true, row, created: true, conversation: posted(conv), attachments: claims.bind(row.id, input) };
     });
     if (fresh.length === 0) return outcomes;
 
@@ -120,18 +151,45 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[]): Promi
   });
 }
 
+const posted = (c: ConvState): PostedConversation => ({ id: c.id, siteId: c.siteId, visitorId: c.visitorId, assigneeId: c.assigneeId });
+
+/** Runs the guard over the items that name a poster and whose conversation exists. */
+async function guarded(
+  tx: Tx,
+  inputs: readonly PostInput[],
+  convs: ReadonlyMap<string, ConvState>,
+  stored: ReadonlyMap<string, MessageRow>,
+  guard: BatchGuard | undefined,
+): Promise<Map<PostInput, DomainError>> {
+  const refusals = new Map<PostInput, DomainError>();
+  if (!guard) return refusals;
+  const items = inputs.flatMap((input) => {
+    const conv = convs.get(input.conversationId);
+    if (!conv || !input.poster) return [];
+    const retry = stored.has(`${input.conversationId}\u0000${input.clientId}`);
+    return [{ input: { ...input, poster: input.poster }, original: input, conversation: posted(conv), retry }];
+  });
+  if (items.length === 0) return refusals;
+  const verdicts = await guard(tx, items);
+  items.forEach((item, i) => {
+    const refusal = verdicts[i];
+    if (refusal) refusals.set(item.original, refusal);
+  });
+  return refusals;
+}
+
 /**
  * Writes one batch, and when a concurrent writer beat it to a clientId (the unique key fired),
  * writes the items one by one so each gets its own answer.
  */
-export async function writeWithRetry(db: Db, inputs: readonly PostInput[]): Promise<Outcome[]> {
+export async function writeWithRetry(db: Db, inputs: readonly PostInput[], guard?: BatchGuard): Promise<Outcome[]> {
   try {
-    return await writeMessages(db, inputs);
+    return await writeMessages(db, inputs, guard);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    if (inputs.length === 1) return writeMessages(db, inputs);
+    if (inputs.length === 1) return writeMessages(db, inputs, guard);
     const out: Outcome[] = [];
-    for (const input of inputs) out.push(...(await writeWithRetry(db, [input])));
+    for (const input of inputs) out.push(...(await writeWithRetry(db, [input], guard)));
     return out;
   }
 }
@@ -148,7 +206,7 @@ export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(
   const known = new Map(outcomes.flatMap((o) => (o.ok && o.attachments ? [[o.row.id, o.attachments] as const] : [])));
   const dtos = await toMessageDtos(db, rows, known);
   let i = 0;
-  return outcomes.map((o) => (o.ok ? { message: dtos[i++], created: o.created } : o.error));
+  return outcomes.map((o) => (o.ok ? { message: dtos[i++], created: o.created, conversation: o.conversation } : o.error));
 }
 
 /** Group commit: one batch in flight at a time; everything that arrives meanwhile is the next. */
@@ -156,7 +214,11 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
 
-  constructor(private readonly db: Db) {}
+  /** `guard`: the adapter's per-message checks, run once per batch (BatchGuard) */
+  constructor(
+    private readonly db: Db,
+    private readonly guard?: BatchGuard,
+  ) {}
 
   post(input: PostInput): Promise<PostResult> {
     return new Promise((resolve, reject) => {
@@ -175,7 +237,7 @@ export class MessageWriter {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const results = await toResults(this.db, await writeWithRetry(this.db, batch.map((p) => p.input)));
+          const results = await toResults(this.db, await writeWithRetry(this.db, batch.map((p) => p.input), this.guard));
           batch.forEach((p, i) => {
             const r = results[i];
             if (r instanceof DomainError) p.reject(r);

@@ -112,9 +112,9 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
   socket.on(
     "message:send",
     handle(ctx("message:send"), s.agentSendMessage, async (input) => {
-      const conv = await existing(input.conversationId);
-      const posted = await deps.messages.post({ ...input, authorKind: "agent", authorId: agentId });
-      if (posted.created) notifier.message(posted.message, conv);
+      // The writer's guard checks the agent's site with the whole batch (realtime/message-guard.ts).
+      const posted = await deps.messages.post({ ...input, authorKind: "agent", authorId: agentId, poster: { kind: "agent", agentId, role: socket.data.role } });
+      if (posted.created) notifier.message(posted.message, posted.conversation);
       return posted.message;
     }),
   );
