@@ -1,9 +1,11 @@
 // Who may call the REST API: an API token holding the route's scope, or an admin's console
-// session. Each caller gets its own request budget (per process), so one runaway script slows
-// only itself down.
+// session. Each caller gets its own request budget, so one runaway script slows only itself
+// down: a token bucket in this process (bursts, no I/O when refused) and a window counted in the
+// database, which every process shares.
 import type { Request } from "express";
 import type { Db } from "../db/client.ts";
-import { TokenBucket } from "../auth/rate-limit.ts";
+import { KeyedBuckets } from "../auth/rate-limit.ts";
+import { hitWindow } from "../auth/abuse.ts";
 import { DomainError } from "../errors.ts";
 import { callerOf, type Caller } from "./authn.ts";
 
@@ -12,10 +14,13 @@ export type ApiScope = (typeof API_SCOPES)[number];
 
 export const API_RATE_BURST = 60;
 export const API_RATE_PER_SECOND = 10;
-const MAX_BUCKETS = 10_000;
+/** the shared window: what one process's bucket would let through in it */
+export const API_RATE_WINDOW_MS = 10_000;
+const API_RATE_PER_WINDOW = API_RATE_BURST + API_RATE_PER_SECOND * (API_RATE_WINDOW_MS / 1000);
+const TOO_MANY = "Too many requests; slow down";
 
 export class ApiAccess {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets = new KeyedBuckets(API_RATE_BURST, API_RATE_PER_SECOND);
 
   constructor(private readonly db: Db) {}
 
@@ -26,18 +31,10 @@ export class ApiAccess {
     if (caller.kind === "token" && !caller.scopes.includes(scope) && !caller.scopes.includes("*")) {
       throw new DomainError("forbidden", `This token lacks the ${scope} scope`);
     }
-    this.spend(caller.kind === "token" ? `t:${caller.tokenId}` : `a:${caller.agentId}`);
+    const key = caller.kind === "token" ? `t:${caller.tokenId}` : `a:${caller.agentId}`;
+    if (!this.buckets.take(key)) throw new DomainError("rate_limited", TOO_MANY);
+    await hitWindow(this.db, `api:${key}`, API_RATE_WINDOW_MS, API_RATE_PER_WINDOW, TOO_MANY);
     return caller;
-  }
-
-  private spend(key: string): void {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
-      bucket = new TokenBucket(API_RATE_BURST, API_RATE_PER_SECOND);
-      this.buckets.set(key, bucket);
-    }
-    if (!bucket.take()) throw new DomainError("rate_limited", "Too many requests; slow down");
   }
 }
 

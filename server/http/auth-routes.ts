@@ -5,8 +5,16 @@ import type { Db } from "../db/client.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { authenticate, changePassword, createAgent, toAgentDto } from "../agents/service.ts";
-import { TokenBucket } from "../auth/rate-limit.ts";
-import { checkLogin, recordLoginFailure, recordLoginSuccess } from "../auth/abuse.ts";
+import {
+  checkLogin,
+  DEVICE_COOKIE,
+  DEVICE_TTL_MS,
+  deviceCookie,
+  hitWindow,
+  recordLoginFailure,
+  recordLoginSuccess,
+  trustedDevice,
+} from "../auth/abuse.ts";
 import { createSession, destroySession, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from "../auth/sessions.ts";
 import { safeEqualHex, setupToken } from "../auth/tokens.ts";
 import { DomainError } from "../errors.ts";
@@ -19,8 +27,6 @@ const passwordChange = z.strictObject({ current: z.string().min(1).max(200), nex
 
 export function authRoutes(db: Db, config: Config, log: Logger): Router {
   const r = Router();
-  // Brute-force brake per client address: 10 attempts, then one every 6 s.
-  const attempts = new Map<string, TokenBucket>();
   const secure = config.publicUrl.startsWith("https:");
 
   const setCookie = (res: Response, token: string) =>
@@ -29,14 +35,12 @@ export function authRoutes(db: Db, config: Config, log: Logger): Router {
   r.post(
     "/auth/login",
     route(async (req, res) => {
-      const key = req.ip ?? "unknown";
-      let bucket = attempts.get(key);
-      if (!bucket) attempts.set(key, (bucket = new TokenBucket(10, 1 / 6)));
-      if (attempts.size > 10_000) attempts.clear();
-      if (!bucket.take()) throw new DomainError("rate_limited", "Too many sign-in attempts; wait a minute");
+      // Brute-force brake per client address, right or wrong, shared by every process.
+      await hitWindow(db, `login:${req.ip ?? "unknown"}`, 60_000, 20, "Too many sign-in attempts; wait a minute");
       const input = parseBody(credentials, req.body);
-      // Per account and per address, in the database so every process sees the same count.
-      const who = { email: input.email, ip: req.ip ?? "unknown" };
+      // Per account (or trusted device) and per address, in the database so every process sees the same count.
+      const device = trustedDevice(config.secret, input.email, readCookie(req.headers.cookie, DEVICE_COOKIE));
+      const who = { email: input.email, ip: req.ip ?? "unknown", device };
       await checkLogin(db, who);
       const agent = await authenticate(db, input.email, input.password);
       if (!agent) {
@@ -49,6 +53,10 @@ export function authRoutes(db: Db, config: Config, log: Logger): Router {
       if (old) await destroySession(db, old);
       await recordLoginSuccess(db, who);
       setCookie(res, await createSession(db, agent.id));
+      // after the session cookie, which clients that read one Set-Cookie take first
+      if (!device) {
+        res.cookie(DEVICE_COOKIE, deviceCookie(config.secret, input.email), { httpOnly: true, sameSite: "strict", secure, path: "/api/v1/auth", maxAge: DEVICE_TTL_MS });
+      }
       log.info({ agentId: agent.id }, "agent signed in");
       res.json(toAgentDto(agent));
     }),

@@ -4,7 +4,10 @@
 // trusted loopback proxy's X-Forwarded-For, as behind a real reverse proxy.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { io, type Socket } from "socket.io-client";
-import { ACCOUNT_CAP_MS, FREE_FAILURES } from "../../server/auth/abuse.ts";
+import { abuseLimits, ACCOUNT_CAP_MS, FREE_FAILURES, pruneAbuseEvents, startAbusePruning } from "../../server/auth/abuse.ts";
+import { API_RATE_WINDOW_MS } from "../../server/http/api-access.ts";
+import { createToken } from "../../server/tokens/service.ts";
+import { createLogger } from "../../server/logger.ts";
 import type { Ack, VisitorSessionDto } from "../../server/protocol.ts";
 import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { closeAllClients, connectAgent, login } from "../helpers/clients.ts";
@@ -21,13 +24,43 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function signIn(email: string, password: string, ip?: string) {
-  const res = await fetch(`${server.url}/api/v1/auth/login`, {
+async function signIn(email: string, password: string, ip?: string, opts: { cookie?: string; at?: TestServer } = {}) {
+  const res = await fetch(`${(opts.at ?? server).url}/api/v1/auth/login`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-parley-csrf": "1", ...(ip ? { "x-forwarded-for": ip } : {}) },
+    headers: {
+      "content-type": "application/json",
+      "x-parley-csrf": "1",
+      ...(ip ? { "x-forwarded-for": ip } : {}),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+    },
     body: JSON.stringify({ email, password }),
   });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  const device = res.headers.getSetCookie().find((c) => c.startsWith("parley_device="));
+  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } }, device: device?.split(";")[0] };
+}
+
+/** A second process on the same database (another Parley behind the same load balancer). */
+const peers: TestServer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.close();
+});
+/** Fills the shared request window of `key` (and the next, should it begin meanwhile), as another process would. */
+async function saturateWindows(at: TestServer, key: string, windowMs: number) {
+  const slot = Math.floor(Date.now() / windowMs);
+  for (const n of [slot, slot + 1]) {
+    const id = `rate:${key}:${n}`;
+    await at.app.database.prisma.loginThrottle.upsert({
+      where: { key: id },
+      create: { key: id, failures: 10_000, lockedUntil: new Date((n + 1) * windowMs) },
+      update: { failures: 10_000 },
+    });
+  }
+}
+
+async function peerOf(first: TestServer): Promise<TestServer> {
+  const peer = await startServer({ config: { databaseUrl: first.database.url, seedDemo: false } });
+  peers.push(peer);
+  return peer;
 }
 
 function visitorSocket(opts: { ip?: string; token?: string } = {}): Socket {
@@ -103,6 +136,102 @@ describe("sign-in brute force", () => {
   });
 });
 
+describe("sign-in lockout cannot keep the owner out, and holds across processes", () => {
+  beforeEach(async () => {
+    server = await startServer();
+    await addAgent(server, { email: "victim@example.test", password: "right password!" });
+  });
+
+  test("a browser that signed in before still signs in while strangers keep the account locked", async () => {
+    const first = await signIn("victim@example.test", "right password!", "198.51.100.20");
+    expect(first.status).toBe(200);
+    expect(first.device).toMatch(/^parley_device=[0-9a-f]{32}\.[0-9a-f]{64}$/);
+    // an attacker keeps failing from many addresses, and once more each time the wait ends
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < FREE_FAILURES; i++) await signIn("victim@example.test", "guess", `203.0.113.${round * 10 + i + 1}`);
+      await server.app.database.prisma.loginThrottle.updateMany({ where: { key: "login:account:victim@example.test" }, data: { lockedUntil: new Date(Date.now() - 1) } });
+    }
+    expect((await signIn("victim@example.test", "guess", "203.0.113.77")).status).toBe(401);
+    expect((await signIn("victim@example.test", "right password!", "198.51.100.21")).status).toBe(429);
+    // a device cookie is bound to its account and to this server's secret
+    const forged = first.device!.replace(/[0-9a-f]$/, (c) => (c === "0" ? "1" : "0"));
+    expect((await signIn("victim@example.test", "right password!", "198.51.100.22", { cookie: forged })).status).toBe(429);
+    // the owner's browser: not subject to the account's lock (and its success resets the account)
+    const owner = await signIn("victim@example.test", "right password!", "198.51.100.21", { cookie: first.device });
+    expect(owner.status).toBe(200);
+    await addAgent(server, { email: "other@example.test", password: "right password!" });
+    for (let i = 0; i < FREE_FAILURES; i++) await signIn("other@example.test", "guess", `192.0.2.${i + 1}`);
+    expect((await signIn("other@example.test", "right password!", "198.51.100.23", { cookie: first.device })).status).toBe(429);
+  });
+
+  test("failures counted on one process lock the account on another; the per-address brake is shared too", async () => {
+    const peer = await peerOf(server);
+    for (let i = 0; i < FREE_FAILURES; i++) expect((await signIn("victim@example.test", "wrong", `203.0.113.${i + 1}`)).status).toBe(401);
+    expect((await signIn("victim@example.test", "right password!", "203.0.113.99", { at: peer })).status).toBe(429);
+    // 20 attempts per address per minute, whichever process answers: the other process used them
+    await saturateWindows(server, "login:192.0.2.200", 60_000);
+    const braked = await signIn("victim@example.test", "right password!", "192.0.2.200", { at: peer });
+    expect(braked.body.error?.message).toBe("Too many sign-in attempts; wait a minute");
+    expect((await signIn("victim@example.test", "wrong", "192.0.2.201", { at: peer })).status).toBe(429); // still the account's lock
+  });
+
+  test("an API token's request budget is shared by every process", async () => {
+    const peer = await peerOf(server);
+    const db = server.app.database.prisma;
+    const { token, row } = await createToken(db, { name: "script", scopes: ["conversations:read"] });
+    const get = (at: TestServer) => fetch(`${at.url}/api/v1/conversations`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get(peer)).status).toBe(200);
+    await saturateWindows(server, `api:t:${row.id}`, API_RATE_WINDOW_MS);
+    const refused = await get(peer);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+});
+
+describe("pruning abuse counters", () => {
+  test("stale counters go, live ones stay; the server prunes on its own timer", async () => {
+    server = await startServer();
+    const db = server.app.database.prisma;
+    const limits = abuseLimits();
+    const old = new Date(Date.now() - limits.conversationWindowMs - 60_000);
+    await db.abuseEvent.createMany({ data: [{ key: "conv:ip:1", at: old }, { key: "conv:ip:1" }] });
+    await db.loginThrottle.createMany({
+      data: [
+        { key: "rate:api:t:x:1", failures: 3, lockedUntil: new Date(Date.now() - 1000) }, // window over
+        { key: "rate:api:t:x:2", failures: 3, lockedUntil: new Date(Date.now() + 60_000) }, // current window
+        { key: "login:account:locked@example.test", failures: 9, lockedUntil: new Date(Date.now() + 60_000) },
+        { key: "login:account:fresh@example.test", failures: 2, lockedUntil: new Date(Date.now() - 1000) },
+      ],
+    });
+    // untouched for over a day and not locked: forgotten
+    await db.$executeRawUnsafe(`INSERT INTO "LoginThrottle" ("key","failures","lockedUntil","updatedAt") VALUES ('login:ip:203.0.113.1', 3, 0, 0)`);
+    expect(await pruneAbuseEvents(db, limits)).toBe(3);
+    expect((await db.loginThrottle.findMany({ orderBy: { key: "asc" } })).map((r) => r.key)).toEqual([
+      "login:account:fresh@example.test",
+      "login:account:locked@example.test",
+      "rate:api:t:x:2",
+    ]);
+    expect(await db.abuseEvent.count()).toBe(1);
+
+    await db.abuseEvent.create({ data: { key: "conv:ip:2", at: old } });
+    const pruning = startAbusePruning(db, createLogger("silent"), 20);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const deadline = Date.now() + 10_000;
+        const poll = () =>
+          void db.abuseEvent.count({ where: { key: "conv:ip:2" } }).then((n) => {
+            if (n === 0) resolve();
+            else if (Date.now() > deadline) reject(new Error("the timer never pruned"));
+            else setImmediate(poll);
+          }, reject);
+        poll();
+      });
+    } finally {
+      await pruning.stop();
+    }
+  });
+});
+
 describe("conversation and message limits", () => {
   test("six new conversations per address per window by default; the seventh is refused, other addresses go on", async () => {
     server = await startServer();
@@ -136,6 +265,32 @@ describe("conversation and message limits", () => {
     if (!second.ok) throw new Error(second.error.message);
     expect(await emitAck(socket, "conversation:close", { conversationId: second.data.conversation.id })).toMatchObject({ ok: true });
     expect(await open(socket)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+  });
+});
+
+describe("messages per address", () => {
+  test("PARLEY_MESSAGES_PER_IP_PER_MINUTE counts every visitor and conversation from one address; other addresses go on", async () => {
+    process.env.PARLEY_MESSAGES_PER_IP_PER_MINUTE = "4";
+    server = await startServer();
+    const db = server.app.database.prisma;
+    const conversationOf = async (ip: string) => {
+      const { socket } = await visitor({ ip });
+      const opened = await open(socket);
+      if (!opened.ok) throw new Error(opened.error.message);
+      return { socket, conversationId: opened.data.conversation.id };
+    };
+    const a = await conversationOf("198.51.100.30");
+    const b = await conversationOf("198.51.100.30");
+    const c = await conversationOf("198.51.100.31");
+    const send = (v: { socket: Socket; conversationId: string }, i: number) =>
+      emitAck<Ack<unknown>>(v.socket, "message:send", { conversationId: v.conversationId, clientId: `p${i}`, body: `line ${i}` });
+    for (let i = 0; i < 2; i++) expect(await send(a, i)).toMatchObject({ ok: true });
+    for (let i = 2; i < 4; i++) expect(await send(b, i)).toMatchObject({ ok: true });
+    const before = await db.message.count();
+    expect(await send(a, 4)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+    expect(await send(b, 5)).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+    expect(await db.message.count()).toBe(before);
+    expect(await send(c, 6)).toMatchObject({ ok: true });
   });
 });
 
