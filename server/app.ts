@@ -25,7 +25,6 @@ import { setupAgentNamespace } from "./realtime/agent-namespace.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./realtime/types.ts";
 import { startRetention } from "./transcripts/retention.ts";
 import { startAbusePruning } from "./auth/abuse.ts";
-import { startAbusePruning } from "./auth/abuse.ts";
 import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
@@ -139,7 +138,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const retention = startRetention(db, log);
   const abusePruning = startAbusePruning(db, log);
-  const abusePruning = startAbusePruning(db, log);
   const orphanSweep = startOrphanSweep(db, log);
   const webhooks = new WebhookDispatcher(db, webhookSettings(config.webhooks), log);
   webhooks.start();
@@ -178,7 +176,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await notifier.routing.close();
       await notifier.idle();
       await retention.stop();
-      await abusePruning.stop();
       await abusePruning.stop();
       await orphanSweep.stop();
       await webhooks.stop();
