@@ -1,6 +1,8 @@
 // Per-process connection-rate limit: after a restart every client comes back at once; past the
 // budget a handshake is refused with `unavailable` ("retry later") before any database work, and
-// the clients retry after a jittered delay instead of this process falling over.
+// each refused client is given its own appointment (retryAfterMs): the refused are spread over the
+// coming refill slots, one slot each, so they return when there is room instead of all at once
+// after the same random delay (which refused most of them again and stretched the tail).
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { Counter } from "prom-client";
 import type { Metrics } from "../metrics.ts";
@@ -12,17 +14,33 @@ export interface ConnectionRate {
   perSecond: number;
 }
 
-export const DEFAULT_CONNECTION_RATE: ConnectionRate = { burst: 400, perSecond: 200 };
+/**
+ * Generous on purpose: the limit is there to shed a crowd the process cannot take, not to pace
+ * one it can (at the former 200 a second, 5,000 returning widgets needed 23 s by arithmetic
+ * alone). PARLEY_CONNECTION_BURST / PARLEY_CONNECTIONS_PER_SECOND lower it for small machines.
+ */
+export const DEFAULT_CONNECTION_RATE: ConnectionRate = { burst: 1_000, perSecond: 1_000 };
+
+/** Appointments are never further out than this: a client must not be parked for minutes. */
+const MAX_RETRY_AFTER_MS = 30_000;
+/** Nor sooner than this: a refused client comes back no faster than a round trip is worth. */
+const MIN_RETRY_AFTER_MS = 100;
 
 type Next = (err?: Error) => void;
 
 /** One budget for the whole process, shared by every namespace it is installed on. */
-export function connectionLimiter(rate: ConnectionRate, onRefused?: () => void): (socket: unknown, next: Next) => void {
-  const bucket = new TokenBucket(rate.burst, rate.perSecond);
+export function connectionLimiter(rate: ConnectionRate, onRefused?: () => void, now: () => number = Date.now): (socket: unknown, next: Next) => void {
+  const bucket = new TokenBucket(rate.burst, rate.perSecond, now);
+  const slotMs = 1000 / rate.perSecond;
+  // The next free slot handed to a refused client; moves one slot on per refusal.
+  let nextSlot = 0;
   return (_socket, next) => {
     if (bucket.take()) return next();
     onRefused?.();
-    const retryAfterMs = Math.ceil(1000 + Math.random() * 4000);
+    const t = now();
+    nextSlot = Math.max(nextSlot, t) + slotMs;
+    // A little jitter inside the slot, so clients given neighbouring slots do not collide.
+    const retryAfterMs = Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, nextSlot - t + Math.random() * slotMs)));
     next(Object.assign(new Error("Server busy, retry later"), { data: { code: "unavailable", retryAfterMs } }));
   };
 }

@@ -21,12 +21,25 @@ describe("connection-rate limit", () => {
     const refused = (await visitorRefused(server)) as Error & { data?: { code?: string; retryAfterMs?: number } };
     expect(refused.message).toBe("Server busy, retry later");
     expect(refused.data?.code).toBe("unavailable");
-    expect(refused.data?.retryAfterMs).toBeGreaterThanOrEqual(1000);
-    expect(refused.data?.retryAfterMs).toBeLessThanOrEqual(5000);
+    // Its appointment: the next refill slot (100 s at this rate), capped at 30 s.
+    expect(refused.data?.retryAfterMs).toBe(30_000);
     // Nothing was created for the refused one: two visitors only.
     expect(await server.app.database.prisma.visitor.count()).toBe(2);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/parley_connections_refused_total 1/);
+  });
+
+  it("spreads the refused over the coming refill slots, one each", async () => {
+    // A token every 2 s: four refused at once are given four different slots, 2 s apart.
+    server = await startServer({ config: { connectionRate: { burst: 1, perSecond: 0.5 } } });
+    await connectVisitor(server);
+    const refusals = (await Promise.all(Array.from({ length: 4 }, () => visitorRefused(server!)))) as (Error & { data?: { code?: string; retryAfterMs?: number } })[];
+    const delays = refusals.map((r) => r.data?.retryAfterMs ?? NaN).sort((a, b) => a - b);
+    for (const r of refusals) expect(r.data?.code).toBe("unavailable");
+    expect(delays[0]).toBeGreaterThanOrEqual(100);
+    // Three slots between the first and the last appointment, less one slot of jitter.
+    expect(delays[3] - delays[0]).toBeGreaterThan(3000);
+    expect(delays[3]).toBeLessThanOrEqual(30_000);
   });
 
   it("a single process without REDIS_URL is plainly ready", async () => {

@@ -3,7 +3,7 @@
 // The browser tests run the same code in Chromium.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Ack, ConversationDto, MessageDto, VisitorSessionDto } from "../../server/protocol.ts";
-import { createWire, type ConnectError, type Transport, type Wire } from "../../widget/app/client/wire.ts";
+import { backoffDelay, createWire, retryAfterDelay, type ConnectError, type Transport, type Wire } from "../../widget/app/client/wire.ts";
 import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { closeAllClients, ok, onlineAgent } from "../helpers/clients.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -47,6 +47,17 @@ function next<T>(wire: Wire, event: string, timeoutMs = 10_000): Promise<T> {
       resolve(arg);
     });
   });
+}
+
+/** A WebSocket class that records when each connection attempt starts. */
+function countingWebSocket(Base: typeof WebSocket, attempts: number[]): typeof WebSocket {
+  class Counting extends (Base as unknown as new (url: string | URL) => WebSocket) {
+    constructor(url: string | URL) {
+      attempts.push(performance.now());
+      super(url);
+    }
+  }
+  return Counting as unknown as typeof WebSocket;
 }
 
 async function wireFor(s: TestServer, opts: { transports?: Transport[]; siteKey?: string; WebSocket?: typeof WebSocket } = {}) {
@@ -154,5 +165,45 @@ describe("widget wire client", () => {
     expect(reasons).toEqual(["transport close"]);
     expect(wire.connected).toBe(true);
     expect(sessions).toHaveLength(1);
+  });
+
+  it("reconnection back-off starts small, doubles, is jittered and capped", () => {
+    expect(backoffDelay(1, () => 0)).toBe(125);
+    expect(backoffDelay(1, () => 1)).toBe(250);
+    expect(backoffDelay(2, () => 0)).toBe(250);
+    expect(backoffDelay(3, () => 1)).toBe(1000);
+    expect(backoffDelay(50, () => 0)).toBe(2500);
+    expect(backoffDelay(50, () => 1)).toBe(5000);
+    expect(retryAfterDelay(2000, () => 0)).toBe(2000);
+    expect(retryAfterDelay(2000, () => 1)).toBe(2400);
+    // A nonsensical suggestion is bounded, never a park for hours or a negative delay.
+    expect(retryAfterDelay(1e9, () => 0)).toBe(60_000);
+    expect(retryAfterDelay(-5, () => 0)).toBe(0);
+  });
+
+  it("a handshake refused as busy is retried after the server's retryAfterMs, then succeeds", async () => {
+    // One handshake at once, one more every 400 ms: the second wire is refused, told when to come back.
+    server = await startServer({ config: { connectionRate: { burst: 1, perSecond: 2.5 } } });
+    const first = await wireFor(server);
+    const firstSession = next<VisitorSessionDto>(first, "session");
+    first.connect();
+    await firstSession;
+
+    const attempts: number[] = [];
+    const wire = await wireFor(server, { WebSocket: countingWebSocket(await nodeWebSocket(server.url), attempts), transports: ["websocket"] });
+    const refusals: { at: number; err: ConnectError }[] = [];
+    wire.on<ConnectError>("connect_error", (err) => refusals.push({ at: performance.now(), err }));
+    const session = next<VisitorSessionDto>(wire, "session");
+    wire.connect();
+    expect((await session).token).toMatch(/^v_/);
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
+    // Each refusal was busy with a delay, and the next attempt waited at least that long.
+    for (const [i, r] of refusals.entries()) {
+      expect(r.err.data?.code).toBe("unavailable");
+      const after = r.err.data?.retryAfterMs ?? NaN;
+      expect(after).toBeGreaterThan(0);
+      expect(attempts[i + 1] - r.at).toBeGreaterThanOrEqual(after - 5);
+    }
+    expect(attempts).toHaveLength(refusals.length + 1);
   });
 });

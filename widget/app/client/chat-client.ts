@@ -382,7 +382,8 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
       host.warn(err.message);
       return set({ connection: "refused" });
     }
-    if (code === "unavailable") setTimeout(() => socket.connect(), 3000 + Math.random() * 3000);
+    // "unavailable" (busy, or the database away) is retried by the wire itself, after the
+    // server's retryAfterMs when it gives one.
     if (state.connection !== "connecting") set({ connection: "offline" });
   });
 

@@ -4,7 +4,8 @@
 //
 // Transports: WebSocket first; when a WebSocket cannot open but long-polling can, the page
 // stays on long-polling (a proxy or firewall blocks WebSocket). Lost connections (closed socket,
-// failed request, no ping from the server in time) reconnect with backoff. Acks still pending on
+// failed request, no ping from the server in time) reconnect with jittered backoff, and a handshake
+// refused as busy (`unavailable`) is retried after the server's retryAfterMs. Acks still pending on
 // a lost connection resolve with null: the caller decides what to resend.
 
 export type Transport = "websocket" | "polling";
@@ -25,7 +26,30 @@ export interface WireOptions {
 }
 
 export interface ConnectError extends Error {
-  data?: { code?: string };
+  /** `retryAfterMs` comes with `unavailable`: the server is busy and says when to try again */
+  data?: { code?: string; retryAfterMs?: number };
+}
+
+/** The first retry comes within this (so a blip costs little); each failure doubles it. */
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+/** A server's retryAfterMs above this is not believed (a bug or a hostile proxy must not park us). */
+const RETRY_AFTER_MAX_MS = 60_000;
+
+/**
+ * Delay before reconnection attempt number `failures` (1, 2, ...): doubling from 250 ms up to
+ * 5 s, each drawn in the upper half of its step, so a restart's thousands of widgets spread out
+ * instead of returning in step, while none retries faster than the step allows.
+ */
+export function backoffDelay(failures: number, random: () => number): number {
+  const step = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, Math.min(failures - 1, 5)));
+  return step / 2 + (random() * step) / 2;
+}
+
+/** The server's suggested delay for a busy refusal, jittered by up to a fifth so the refused do not return in step. */
+export function retryAfterDelay(retryAfterMs: number, random: () => number): number {
+  const base = Math.min(RETRY_AFTER_MAX_MS, Math.max(0, retryAfterMs));
+  return base + random() * base * 0.2;
 }
 
 type Listener = (arg: never) => void;
@@ -82,10 +106,13 @@ export function createWire(o: WireOptions) {
     if (was) fire("disconnect", reason);
     if (again && wanted) {
       failures++;
-      const delay = Math.min(5000, 500 * 2 ** Math.min(failures, 4)) * (0.5 + random());
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(open, delay);
+      retryIn(backoffDelay(failures, random));
     }
+  };
+
+  const retryIn = (ms: number) => {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, ms);
   };
 
   const onSocketIo = (p: string) => {
@@ -104,10 +131,16 @@ export function createWire(o: WireOptions) {
       failures = 0;
       fire("connect");
     } else if (type === 4) {
-      // Refused by the namespace middleware: like socket.io-client, no automatic retry.
-      const body = (data ?? {}) as { message?: string; data?: { code?: string } };
+      // Refused by the namespace middleware. "Busy" (the server's connection-rate limit after a
+      // restart) is retried after the delay the server asks for; any other refusal is final,
+      // like socket.io-client's.
+      const body = (data ?? {}) as { message?: string; data?: ConnectError["data"] };
       const err: ConnectError = Object.assign(new Error(body.message ?? "connection refused"), { data: body.data });
       drop("refused", false);
+      if (wanted && body.data?.code === "unavailable") {
+        const after = body.data.retryAfterMs;
+        retryIn(typeof after === "number" && Number.isFinite(after) ? retryAfterDelay(after, random) : backoffDelay(++failures, random));
+      }
       fire("connect_error", err);
     } else if (type === 2 && Array.isArray(data)) fire(String(data[0]), data[1]);
     else if (type === 3 && Array.isArray(data)) {
