@@ -5,7 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { originAllowed, requestOrigin, sameOrigin } from "../auth/origins.ts";
-import { abuseLimits, admitConversation, admitVisitorMessage, ipMessageLimiter, isBlocked } from "../auth/abuse.ts";
+import { abuseLimits, admitConversation, ipMessageLimiter, isBlocked } from "../auth/abuse.ts";
 import { socketClientIp } from "../auth/client-ip.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
@@ -50,7 +50,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
       // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
       // origins), so it connects from Parley's origin; other pages must be allowed origins.
       const { host, referer } = socket.handshake.headers;
-      const origin = requestOrigin(socket.handshake.headers.origin, referer);
+      const origin = requestOrigin(socket.handshake.headers.origin, referer, host);
       if (!originAllowed(origin, allowedOriginsOf(site)) && !sameOrigin(origin, host)) {
         log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
         return next(refuse("forbidden", "This page's origin is not allowed for this site"));
@@ -135,10 +135,10 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
     "message:send",
     handle(ctx("message:send"), s.sendMessage, async (input) => {
       admitIpMessage(socketClientIp(socket.handshake));
-      const conv = await own(input.conversationId);
-      await admitVisitorMessage(db, limits, conv.id);
-      const posted = await deps.messages.post({ ...input, authorKind: "visitor", authorId: visitorId });
-      if (posted.created) notifier.message(posted.message, conv);
+      // Ownership and the per-conversation limit are checked with the writer's batch, in its
+      // transaction (realtime/message-guard.ts): no statement of its own per message.
+      const posted = await deps.messages.post({ ...input, authorKind: "visitor", authorId: visitorId, poster: { kind: "visitor", visitorId, siteId } });
+      if (posted.created) notifier.message(posted.message, posted.conversation);
       return posted.message;
     }),
   );
