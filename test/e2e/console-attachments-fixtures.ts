@@ -83,7 +83,7 @@ export async function visitorSendFiles(socket: Socket, conversationId: string, c
 }
 
 /** What a visitor's GET of an attachment returns (bearer token). */
-export async function visitorDownload(server: TestServer, token: string, a: AttachmentDto): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+export async function visitorDownload(server: TestServer, token: string, a: Pick<AttachmentDto, "url">): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const res = await fetch(`${server.url}${a.url}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, type: res.headers.get("content-type"), bytes: Buffer.from(await res.arrayBuffer()) };
 }

@@ -194,3 +194,30 @@ it("the admin lowers the site's size limit; a larger upload is then refused with
   expect(atVisitor[0].attachments.map((a) => a.name)).toEqual(["small.pdf"]);
   expect(unexpected(errors).filter((e) => !e.includes("status of 413"))).toEqual([]);
 });
+
+it("a private note can carry a file: agents see it, the visitor neither receives nor can fetch it", async () => {
+  const { page, errors, visitor, session, id, server } = await chatOpen();
+  const atVisitor = collect<MessageDto>(visitor, "message:new");
+  await page.getByLabel("Private note", { exact: true }).check();
+  const chooser = page.waitForEvent("filechooser");
+  await page.getByRole("button", { name: "Attach file" }).click();
+  await (await chooser).setFiles({ name: "internal.png", mimeType: "image/png", buffer: png(48, 48) });
+  await consoleTrayReady(page, 1);
+  await page.locator("#composer-input").fill("for the team");
+  await page.getByRole("button", { name: "Add note" }).click();
+
+  const note = page.locator(".transcript li.msg-note:not(.msg-pending)", { hasText: "for the team" });
+  await note.locator(".attachment-image img").waitFor();
+  const stored = await server.app.database.prisma.message.findFirstOrThrow({ where: { conversationId: id, note: true } });
+  // Its URL works for agents (the thumbnail loaded); with the visitor's token it does not exist.
+  const src = await note.locator(".attachment-image img").getAttribute("src");
+  expect((await visitorDownload(server, session.token, { url: src ?? "" })).status).toBe(404);
+  expect(stored.body).toBe("for the team");
+  // The visitor got nothing: a text message sent next is the first thing they receive.
+  await page.getByLabel("Private note", { exact: true }).uncheck();
+  await page.locator("#composer-input").fill("visible");
+  await page.locator("#composer-input").press("Enter");
+  await until(() => atVisitor.length === 1, visitor);
+  expect(atVisitor[0].body).toBe("visible");
+  expect(unexpected(errors)).toEqual([]);
+});

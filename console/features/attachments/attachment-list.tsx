@@ -59,12 +59,17 @@ function FileCard({ a }: { a: AttachmentDto }) {
 
 function Lightbox({ a, onClose }: { a: AttachmentDto; onClose: () => void }) {
   useEffect(() => {
+    // Focus goes back to the thumbnail that opened it.
+    const back = document.activeElement as HTMLElement | null;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") onClose();
     };
     addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
-  }, [onClose]);
+    return () => {
+      removeEventListener("keydown", onKey);
+      back?.focus();
+    };
+  }, []);
   return (
     <div class="lightbox" role="dialog" aria-modal="true" aria-label={a.name} onClick={(e) => e.target === e.currentTarget && onClose()}>
       <figure>
