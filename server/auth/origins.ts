@@ -28,10 +28,16 @@ export function sameOrigin(origin: string | undefined, host: string | undefined)
 }
 
 /**
- * Where a request comes from. Browsers leave Origin out of same-origin GETs (the iframe's
- * long-polling handshake), so then its Referer tells; anything cross-origin carries Origin.
+ * Where a request comes from. Browsers put Origin on every cross-origin request a page can read
+ * the answer of (fetch, XHR, WebSocket) and leave it out only of same-origin GETs (the iframe's
+ * long-polling handshake, /demo's config fetch). So a missing Origin is trusted only when the
+ * Referer names Parley itself (`host`): a Referer naming any other origin, even an allowed one,
+ * comes from a request whose answer that page cannot read (an <img>, a <script>) or from a
+ * client that is not a browser, and counts as no origin at all. "null" (sandboxed frames, file:)
+ * is not an origin either.
  */
-export function requestOrigin(origin: string | undefined, referer: string | undefined): string | undefined {
+export function requestOrigin(origin: string | undefined, referer: string | undefined, host: string | undefined): string | undefined {
   if (origin !== undefined) return origin;
-  return referer ? (normalizeOrigin(referer) ?? undefined) : undefined;
+  const own = referer ? normalizeOrigin(referer) : null;
+  return own !== null && sameOrigin(own, host) ? own : undefined;
 }

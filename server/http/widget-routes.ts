@@ -69,7 +69,7 @@ export function widgetRoutes(db: Db, config: Config, log: Logger): Router {
       res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
       if (!allow(req)) throw new DomainError("rate_limited", "Too many requests; slow down");
       // Parley's own pages (/demo, the iframe) ask same-origin, without an Origin header.
-      const found = await siteForOrigin(db, parseKey(req), requestOrigin(req.headers.origin, req.headers.referer), req.headers.host);
+      const found = await siteForOrigin(db, parseKey(req), requestOrigin(req.headers.origin, req.headers.referer, req.headers.host), req.headers.host);
       if (!found.ok) {
         log.info({ origin: req.headers.origin, code: found.config.code }, "widget refused for this page");
         res.json(found.config);
