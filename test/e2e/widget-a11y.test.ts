@@ -2,40 +2,15 @@
 // practices) of the launcher and of the open chat in each of its states, with no serious or
 // critical violation; full keyboard use with visible focus; new messages in a live log; and no
 // animation when the visitor asks for reduced motion.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Frame } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Ack, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
-import type { Page } from "../helpers/browser.ts";
+import { axeScan } from "../helpers/axe.ts";
 import { ok, onlineAgent } from "../helpers/clients.ts";
 import { addAgent } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
 import { chatFrame, launcher, openChat, useWidgetEnv } from "../helpers/widget-host.ts";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 const env = useWidgetEnv();
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** Serious and critical axe violations in a document (the host page or the chat frame). */
-async function axeScan(target: Page | Frame): Promise<Violation[]> {
-  // evaluate() runs outside the page's CSP, which (rightly) forbids injected scripts.
-  await target.evaluate(AXE);
-  const found: Violation[] = await target.evaluate(async () => {
-    type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] };
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResult> } }).axe;
-    const result = await axe.run(document, { iframes: false, runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 const setup = (settings?: object) => env.setup({ settings, body: `<p><a href="#top">A link on the host page</a></p>` });
 

@@ -4,10 +4,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { MessageDto } from "../../server/protocol.ts";
+import { axeScan } from "../helpers/axe.ts";
 import { watchErrors } from "../helpers/browser.ts";
 import { collect, waitFor } from "../helpers/wait.ts";
 import { say, useWidgetEnv } from "../helpers/widget-host.ts";
-import { agentDownload, agentUpload, chatting, pdf, pick, png, sendWhenUploaded, visitorFiles } from "./widget-attachments-helpers.ts";
+import { agentDownload, agentUpload, chatting, pdf, pick, png, sendWhenUploaded, visitorFiles, wav } from "./widget-attachments-helpers.ts";
 
 const env = useWidgetEnv();
 
@@ -163,5 +164,36 @@ describe("widget attachments", () => {
     const saved = await download;
     expect(saved.suggestedFilename()).toBe("terms & conditions.pdf");
     expect(readFileSync((await saved.path())!).equals(bytes)).toBe(true);
+  });
+
+  it("is accessible: no serious axe violation with cards, thumbnails, a voice note and a tray; the viewer works from the keyboard", async () => {
+    const { server, page, frame, agent, conv, agentSends } = await chatting(env, { settings: { attachments: { enabled: true, maxBytes: 30000, types: ["image", "pdf", "text", "office", "audio"] } } });
+    const files = [
+      await agentUpload(server, agent.cookie, conv.id, "guide.pdf", pdf()),
+      await agentUpload(server, agent.cookie, conv.id, "photo.png", png(20, 20)),
+      await agentUpload(server, agent.cookie, conv.id, "note.wav", wav(1200), 1200),
+    ];
+    await agentSends("Everything you need", files);
+    await frame.getByText("Voice note, 0:01").waitFor();
+    await frame.waitForFunction(() => (document.querySelector(".them .th img") as HTMLImageElement | null)?.naturalWidth === 20);
+    await pick(page, frame, [
+      { name: "ok.txt", mimeType: "text/plain", buffer: Buffer.from("fine\n") },
+      { name: "huge.pdf", mimeType: "application/pdf", buffer: pdf(40000) },
+    ]);
+    await frame.locator(".cmp [role=status]").getByText("ok.txt is ready to send.").waitFor();
+    await frame.getByText("huge.pdf is too large").waitFor();
+    expect(await axeScan(frame)).toEqual([]);
+
+    // The thumbnail is a button: Enter opens the viewer with focus on its close button; Escape
+    // closes it and focus goes back to the thumbnail.
+    const thumb = frame.getByRole("button", { name: "Open photo.png full size" });
+    await thumb.focus();
+    await page.keyboard.press("Enter");
+    await frame.getByRole("dialog", { name: "photo.png" }).waitFor();
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Close the image");
+    expect(await axeScan(frame)).toEqual([]);
+    await page.keyboard.press("Escape");
+    await frame.getByRole("dialog").waitFor({ state: "detached" });
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open photo.png full size");
   });
 });
