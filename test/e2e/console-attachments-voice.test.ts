@@ -23,7 +23,7 @@ it("a voice note recorded in the console reaches the visitor as audio with its d
   await page.getByRole("button", { name: "Record voice note" }).click();
   const timer = page.getByRole("timer", { name: "Recording time" });
   await timer.waitFor();
-  await page.waitForFunction(() => document.querySelector(".voice-time")?.textContent === "0:01");
+  await page.waitForFunction(() => /^0:0[1-9]$/.test(document.querySelector(".voice-time")?.textContent ?? "")); // a second or more
   await page.getByRole("button", { name: "Stop and attach" }).click();
   await consoleTrayReady(page, 1);
   expect(await page.locator(".upload-tray .upload-name").textContent()).toMatch(/^voice-note-.*\.(webm|ogg)$/);
