@@ -23,7 +23,9 @@ function shortfalls(r: PhaseResult): string[] {
 
 export async function throughput(h: Harness): Promise<ScenarioOutcome> {
   const conversations = h.quick ? 50 : 1_000;
-  const steps = h.quick ? [40, 80] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
+  // BENCH_THROUGHPUT_RATES=500,2000,8000 tries only those rates (profiling one region quickly).
+  const chosen = (process.env.BENCH_THROUGHPUT_RATES ?? "").split(",").map(Number).filter((n) => n > 0);
+  const steps = chosen.length ? chosen : h.quick ? [40, 80] : [250, 500, 1_000, 2_000, 4_000, 8_000, 12_000, 16_000, 24_000, 32_000];
   const timing = h.quick ? { warmupMs: 300, durationMs: 1_000, settleMs: 5_000 } : { warmupMs: 1_000, durationMs: 5_000, settleMs: 5_000 };
   const db = await h.database();
   const tried: (PhaseResult & { sustained: boolean; why: string[] })[] = [];

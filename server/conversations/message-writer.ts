@@ -209,6 +209,8 @@ export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(
   return outcomes.map((o) => (o.ok ? { message: dtos[i++], created: o.created, conversation: o.conversation } : o.error));
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Group commit: one batch in flight at a time; everything that arrives meanwhile is the next. */
 export class MessageWriter {
   private queue: Pending[] = [];
@@ -234,7 +236,10 @@ export class MessageWriter {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length) {
+      // Let the event loop read what the sockets have before taking a batch. SQLite answers
+      // synchronously, so a whole batch can run in microtasks without the loop ever polling:
+      // without this turn every post found an empty queue and batches were of one message.
+      while ((await nextTurn(), this.queue.length)) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
           const results = await toResults(this.db, await writeWithRetry(this.db, batch.map((p) => p.input), this.guard));
