@@ -221,3 +221,18 @@ it("a private note can carry a file: agents see it, the visitor neither receives
   expect(atVisitor[0].body).toBe("visible");
   expect(unexpected(errors)).toEqual([]);
 });
+
+it("a renamed executable is refused by its content, explained, and offers no retry", async () => {
+  const { page, errors, id, server } = await chatOpen();
+  const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4096, 0x90)]);
+  const chooser = page.waitForEvent("filechooser");
+  await page.getByRole("button", { name: "Attach file" }).click();
+  await (await chooser).setFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: elf });
+  await page.locator(".upload-tray .upload-error", { hasText: "This type of file is not allowed on this site" }).waitFor();
+  expect(await page.getByRole("button", { name: "Retry upload" }).count()).toBe(0);
+  expect(await sendButton(page).isDisabled()).toBe(true);
+  await page.getByRole("button", { name: "Remove report.pdf" }).click();
+  await expect.poll(() => tray(page).count()).toBe(0);
+  expect(await server.app.database.prisma.message.count({ where: { conversationId: id, authorKind: "agent" } })).toBe(0);
+  expect(unexpected(errors).filter((e) => !e.includes("status of 415"))).toEqual([]);
+});
