@@ -1,6 +1,7 @@
 // Attachment rows to wire shapes, loaded one query per batch of messages (never with their bytes,
 // which live in AttachmentBlob).
 import type { Db, Tx } from "../db/client.ts";
+import type { Prisma } from "../db/generated/sqlite/client.ts";
 import type { AttachmentDto, AttachmentKind } from "../protocol.ts";
 import { INLINE_IMAGE_TYPES } from "./sniff.ts";
 
@@ -27,21 +28,37 @@ export function toAttachmentDto(a: AttachmentRow): AttachmentDto {
   return { id: a.id, name: a.name, mime: a.mime, size: a.size, kind: kindOf(a.mime), durationMs: a.durationMs, url: `${ATTACHMENT_PATH}${a.id}` };
 }
 
-/** Attachments of these messages, in upload order; messages without any are absent from the map. */
-export async function attachmentsByMessage(db: Pick<Db | Tx, "attachment">, messageIds: readonly string[]): Promise<Map<string, AttachmentDto[]>> {
+/** ids per query: well under SQLite's and PostgreSQL's bound-parameter limits */
+const IDS_PER_QUERY = 1000;
+
+type AttachmentReader = Pick<Db | Tx, "attachment">;
+
+async function grouped(db: AttachmentReader, ids: readonly string[], where: (chunk: string[]) => Prisma.AttachmentWhereInput): Promise<Map<string, AttachmentDto[]>> {
   const out = new Map<string, AttachmentDto[]>();
-  if (messageIds.length === 0) return out;
-  const rows = await db.attachment.findMany({
-    where: { messageId: { in: [...new Set(messageIds)] } },
-    select: { ...attachmentDtoSelect, messageId: true },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
-  for (const r of rows) {
-    const list = out.get(r.messageId as string) ?? [];
-    list.push(toAttachmentDto(r));
-    out.set(r.messageId as string, list);
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+    const rows = await db.attachment.findMany({
+      where: where(unique.slice(i, i + IDS_PER_QUERY)),
+      select: { ...attachmentDtoSelect, messageId: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    for (const r of rows) {
+      const list = out.get(r.messageId as string) ?? [];
+      list.push(toAttachmentDto(r));
+      out.set(r.messageId as string, list);
+    }
   }
   return out;
+}
+
+/** Attachments of these messages, in upload order, by message id; messages without any are absent. */
+export function attachmentsByMessage(db: AttachmentReader, messageIds: readonly string[]): Promise<Map<string, AttachmentDto[]>> {
+  return grouped(db, messageIds, (chunk) => ({ messageId: { in: chunk } }));
+}
+
+/** The same for every message of these conversations (exports: one query per group of conversations). */
+export function attachmentsByConversation(db: AttachmentReader, conversationIds: readonly string[]): Promise<Map<string, AttachmentDto[]>> {
+  return grouped(db, conversationIds, (chunk) => ({ conversationId: { in: chunk }, messageId: { not: null } }));
 }
 
 /** Exports that leave Parley (JSON, HTML) link attachments by absolute URL on the public origin. */

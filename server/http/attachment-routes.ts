@@ -77,13 +77,16 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits): Rou
   r.post(
     "/attachments",
     route(async (req, res) => {
+      // Who first: an anonymous or foreign caller learns nothing about the input's validity.
+      const principal = await principalOf(db, req);
+      if (principal.kind === "anonymous") throw new DomainError("unauthorized", "Send the visitor token or sign in");
+      if (principal.kind === "token") throw new DomainError("forbidden", "Attachments are uploaded by a conversation's visitor or an agent");
       const conversationId = queryString(req, "conversationId") ?? "";
       const name = queryString(req, "name") ?? "";
       const duration = queryString(req, "durationMs");
       if (!ID.test(conversationId)) throw new DomainError("bad_request", "conversationId is required");
       if (name.length === 0 || name.length > 1000) throw new DomainError("bad_request", "name is required (at most 1000 characters)");
       if (duration !== undefined && !/^\d{1,9}$/.test(duration)) throw new DomainError("bad_request", "durationMs must be a whole number of milliseconds");
-      const principal = await principalOf(db, req);
       const target = await prepareUpload(db, principal, { conversationId, ip: req.ip ?? "" }, limits);
       const declared = Number(req.headers["content-length"] ?? NaN);
       if (declared > target.settings.maxBytes) {

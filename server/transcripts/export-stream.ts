@@ -5,7 +5,7 @@
 import type { Db } from "../db/client.ts";
 import type { AgentRef, ConversationDto, TranscriptMessageDto, VisitorDto } from "../protocol.ts";
 import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
-import { attachmentsByMessage } from "../attachments/dto.ts";
+import { attachmentsByConversation } from "../attachments/dto.ts";
 import { toVisitorDto } from "../visitors/service.ts";
 import { parseJsonArray } from "../json-text.ts";
 import { deliveryStateOf } from "./delivery.ts";
@@ -138,6 +138,7 @@ export async function* exportTranscripts(db: Db, sel: ExportSelection): AsyncGen
     const convs = sel.tag ? page.filter((c) => parseJsonArray(c.tags).includes(sel.tag as string)) : page;
     for (const group of groupsOf(convs)) {
       const prefetched = group.length > 1 || group[0].lastSeq <= MESSAGE_BATCH ? await prefetch(group.map((c) => c.id)) : null;
+      const files = await attachmentsByConversation(db, group.map((c) => c.id));
       for (const conv of group) {
         const header: TranscriptHeader = {
           conversation: toConversationDto(conv),
@@ -150,7 +151,6 @@ export async function* exportTranscripts(db: Db, sel: ExportSelection): AsyncGen
         for await (const rows of batches) {
           if (!rows.length) continue;
           await names.prime(rows, conv.visitorId);
-          const files = await attachmentsByMessage(db, rows.map((r) => r.id));
           const messages = rows.map((r) => {
             const m = { ...toMessageDto(r, names.nameOf(r, header.visitor)), attachments: files.get(r.id) ?? [] };
             if (m.authorKind === "agent" && m.authorId) agents.set(m.authorId, m.authorName ?? "");
