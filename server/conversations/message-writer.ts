@@ -134,7 +134,7 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[], guard?
     });
     if (fresh.length === 0) return outcomes;
 
-    await tx.message.createMany({ data: fresh });
+    await insertMessages(tx, fresh);
     const attached = await claims.commit(tx);
     // Same transaction: a message.created event exists exactly when its message does.
     await recordMessages(tx, fresh, convs, attached);
@@ -149,6 +149,20 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[], guard?
     }
     return outcomes;
   });
+}
+
+/**
+ * One multi-row INSERT in raw SQL. Prisma's createMany hands every value of every row to its query
+ * compiler (WebAssembly) on each call, which made it the writer's largest cost per message (the
+ * batch profile: ~30% of CPU in the compiler's input encoding); a raw statement skips it. Values
+ * are bound parameters; Dates and booleans are stored as Prisma stores them (driver adapters).
+ */
+async function insertMessages(tx: Tx, rows: readonly MessageRow[]): Promise<void> {
+  const values = rows.map(
+    (r) =>
+      Prisma.sql`(${r.id}, ${r.conversationId}, CAST(${r.seq} AS INTEGER), ${r.authorKind}, ${r.authorId}, ${r.body}, ${r.clientId}, ${r.note}, ${r.createdAt})`,
+  );
+  await tx.$executeRaw`INSERT INTO "Message" ("id", "conversationId", "seq", "authorKind", "authorId", "body", "clientId", "note", "createdAt") VALUES ${Prisma.join(values)}`;
 }
 
 const posted = (c: ConvState): PostedConversation => ({ id: c.id, siteId: c.siteId, visitorId: c.visitorId, assigneeId: c.assigneeId });
