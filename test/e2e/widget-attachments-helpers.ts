@@ -1,6 +1,6 @@
-// Shared by the widget attachment tests: real files (a PNG, a PDF, a WAV) made here, the agent's
-// side over HTTP with its session cookie (upload, download), and a visitor chatting in the widget.
-import { deflateSync, crc32 } from "node:zlib";
+// Shared by the widget attachment tests: the agent's side over HTTP with its session cookie
+// (upload, download), and a visitor chatting in the widget. The files themselves (PNG, PDF, WAV)
+// come from the console tests' fixtures.
 import type { Frame, Page } from "playwright-core";
 import type { Ack, AttachmentDto, ConversationSummaryDto, MessageDto } from "../../server/protocol.ts";
 import { ok, onlineAgent } from "../helpers/clients.ts";
@@ -8,53 +8,7 @@ import { addAgent, type TestServer } from "../helpers/server.ts";
 import { emitAck, waitFor } from "../helpers/wait.ts";
 import { openChat, say, type useWidgetEnv } from "../helpers/widget-host.ts";
 
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A real w×h RGB PNG filled with one colour (so the browser decodes it: naturalWidth = w). */
-export function png(w = 4, h = 3, rgb: [number, number, number] = [200, 30, 30]): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
-
-/** A small valid PDF, padded with a comment to `size` bytes when asked. */
-export function pdf(size = 0): Buffer {
-  const head = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n";
-  const pad = Math.max(0, size - head.length - 6);
-  return Buffer.from(head + "%" + "x".repeat(Math.max(0, pad - 2)) + "\n%%EOF\n");
-}
-
-/** A mono 16-bit PCM WAV of `ms` milliseconds of a 440 Hz tone. */
-export function wav(ms = 600, rate = 8000): Buffer {
-  const n = Math.round((rate * ms) / 1000);
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write("RIFF", 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write("WAVEfmt ", 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write("data", 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
+export { pdf, png, wav } from "./console-attachments-fixtures.ts";
 
 /** The agent uploads a file to a conversation (session cookie + the CSRF header, as the console does). */
 export async function agentUpload(server: TestServer, cookie: string, conversationId: string, name: string, bytes: Buffer, durationMs?: number): Promise<AttachmentDto> {

@@ -2,7 +2,7 @@
 // voice notes and other audio as an <audio> player with the duration, anything else as a card
 // (name, size, type, download). The bytes need the visitor's bearer token, so they are fetched
 // and shown through blob: URLs, revoked as soon as nothing shows them.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentDto } from "../../../server/protocol.ts";
 import { saveBlob } from "../client/save-blob.ts";
 import { currentLocale, t } from "../i18n/t.ts";
@@ -49,7 +49,8 @@ function useBlobUrl(load: LoadFile, url: string): string | false | null {
 
 function Viewer({ src, name, onClose }: { src: string; name: string; onClose: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  // Layout effect: focus moves in the same task the dialog appears (and goes back as it leaves).
+  useLayoutEffect(() => {
     const back = document.activeElement as HTMLElement | null;
     close.current?.focus();
     return () => back?.focus();
