@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, it } from "vitest";
 import type { MessageDto } from "../../server/protocol.ts";
+import { axeScan } from "../helpers/axe.ts";
 import { collect, until } from "../helpers/wait.ts";
 import type { Page } from "playwright-core";
 import { consoleFixture, openChat, unexpected } from "./console-helpers.ts";
@@ -145,14 +146,28 @@ it("a visitor's image shows as a thumbnail that opens full size; their PDF downl
   await page.waitForFunction((seq) => (document.querySelector(`li.msg[data-seq="${seq}"] .attachment-image img`) as HTMLImageElement | null)?.naturalWidth === 900, sent.seq);
   const box = await thumb.boundingBox();
   expect(box!.width).toBeLessThan(900);
+  // Accessible with attachments shown and a file waiting in the tray.
+  const chooser = page.waitForEvent("filechooser");
+  await page.getByRole("button", { name: "Attach file" }).click();
+  await (await chooser).setFiles({ name: "reply.pdf", mimeType: "application/pdf", buffer: pdf(1000) });
+  await consoleTrayReady(page, 1);
+  expect(await axeScan(page)).toEqual([]);
 
-  await thumb.click();
+  // From the keyboard: the thumbnail opens full size, Escape closes, focus returns to it.
+  await thumb.locator("xpath=..").focus();
+  await page.keyboard.press("Enter");
   const full = page.locator(".lightbox .lightbox-img");
   await full.waitFor();
   await page.waitForFunction(() => (document.querySelector(".lightbox .lightbox-img") as HTMLImageElement | null)?.naturalWidth === 900);
   expect((await full.boundingBox())!.width).toBeGreaterThan(box!.width);
+  expect(await axeScan(page)).toEqual([]);
+  for (const key of ["Tab", "Tab", "Shift+Tab", "Tab"]) {
+    await page.keyboard.press(key);
+    expect(await page.evaluate(() => !!document.activeElement?.closest(".lightbox"))).toBe(true);
+  }
   await page.keyboard.press("Escape");
   await full.waitFor({ state: "detached" });
+  expect(await page.evaluate(() => document.activeElement?.classList.contains("thumb"))).toBe(true);
 
   const card = shown.locator(".attachment-file");
   expect(await card.locator(".file-name").textContent()).toBe("Rechnung März.pdf");

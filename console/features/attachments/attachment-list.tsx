@@ -2,7 +2,7 @@
 // with its duration, anything else as a card with name, size, type and a download link. The
 // URLs are Parley's own (the session cookie authorises them), so they go straight into src/href.
 // Names and types are the sender's strings: always rendered as text.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentDto } from "../../../server/protocol.ts";
 import { t } from "../../i18n/t.ts";
 import { durationText, sizeText } from "./sizes.ts";
@@ -57,10 +57,21 @@ function FileCard({ a }: { a: AttachmentDto }) {
   );
 }
 
+/** Tab cycles between the dialog's own controls: it is modal. */
+function trapTab(e: KeyboardEvent) {
+  if (e.key !== "Tab") return;
+  const controls = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>("a[href], button")];
+  const at = controls.indexOf(document.activeElement as HTMLElement);
+  e.preventDefault();
+  controls[(at + (e.shiftKey ? controls.length - 1 : 1)) % controls.length]?.focus();
+}
+
 function Lightbox({ a, onClose }: { a: AttachmentDto; onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    // Focus goes back to the thumbnail that opened it.
+    // Focus moves into the dialog, and back to the thumbnail that opened it afterwards.
     const back = document.activeElement as HTMLElement | null;
+    close.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") onClose();
     };
@@ -71,7 +82,7 @@ function Lightbox({ a, onClose }: { a: AttachmentDto; onClose: () => void }) {
     };
   }, []);
   return (
-    <div class="lightbox" role="dialog" aria-modal="true" aria-label={a.name} onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div class="lightbox" role="dialog" aria-modal="true" aria-label={a.name} onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={trapTab}>
       <figure>
         <img src={a.url} alt={a.name} class="lightbox-img" />
         <figcaption>
@@ -79,7 +90,7 @@ function Lightbox({ a, onClose }: { a: AttachmentDto; onClose: () => void }) {
           <a href={`${a.url}?download=1`} download={a.name}>
             {t("attach.download")}
           </a>{" "}
-          <button type="button" onClick={onClose} autoFocus>
+          <button type="button" ref={close} onClick={onClose}>
             {t("attach.close")}
           </button>
         </figcaption>
