@@ -29,7 +29,7 @@ import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
 import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
-import { connectionLimiter, countRefusals, DEFAULT_CONNECTION_RATE } from "./scale/connection-limit.ts";
+import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections } from "./scale/connection-limit.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -118,9 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const visitors = io.of("/visitor") as unknown as VisitorNamespace;
   const agents = io.of("/agent") as unknown as AgentNamespace;
   // First middleware on both namespaces: refuse past the handshake budget before any database work.
-  const limitConnections = connectionLimiter(config.connectionRate ?? DEFAULT_CONNECTION_RATE, countRefusals(metrics));
-  visitors.use(limitConnections);
-  agents.use(limitConnections);
+  limitConnections([visitors, agents], config.connectionRate ?? DEFAULT_CONNECTION_RATE, { onRefused: countRefusals(metrics) });
   agents.use((socket, next) => {
     const origin = socket.handshake.headers.origin;
     const host = socket.handshake.headers.host;

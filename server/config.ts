@@ -79,8 +79,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: { allowHosts: parseAllowHosts(env.PARLEY_WEBHOOK_ALLOW_HOSTS) },
     redisPrefix: env.PARLEY_REDIS_PREFIX || "parley:",
     connectionRate: {
-      burst: intFrom(env.PARLEY_CONNECTION_BURST, 400, "PARLEY_CONNECTION_BURST"),
-      perSecond: intFrom(env.PARLEY_CONNECTIONS_PER_SECOND, 200, "PARLEY_CONNECTIONS_PER_SECOND"),
+      burst: intFrom(env.PARLEY_CONNECTION_BURST, 1000, "PARLEY_CONNECTION_BURST"),
+      perSecond: intFrom(env.PARLEY_CONNECTIONS_PER_SECOND, 1000, "PARLEY_CONNECTIONS_PER_SECOND"),
     },
   };
 }

@@ -28,21 +28,102 @@ const MIN_RETRY_AFTER_MS = 100;
 
 type Next = (err?: Error) => void;
 
+function busy(retryAfterMs: number): Error {
+  return Object.assign(new Error("Server busy, retry later"), { data: { code: "unavailable", retryAfterMs } });
+}
+
+/**
+ * Appointments for refused clients: one slot each, `slotMs()` apart from now on (the next free
+ * slot moves one on per refusal), so the refused return spread over the time the server needs
+ * for them, with a little jitter inside the slot so neighbours do not collide.
+ */
+function appointments(slotMs: () => number, now: () => number): () => number {
+  let nextSlot = 0;
+  return () => {
+    const t = now();
+    const slot = slotMs();
+    nextSlot = Math.max(nextSlot, t) + slot;
+    return Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, nextSlot - t + Math.random() * slot)));
+  };
+}
+
 /** One budget for the whole process, shared by every namespace it is installed on. */
 export function connectionLimiter(rate: ConnectionRate, onRefused?: () => void, now: () => number = Date.now): (socket: unknown, next: Next) => void {
   const bucket = new TokenBucket(rate.burst, rate.perSecond, now);
-  const slotMs = 1000 / rate.perSecond;
-  // The next free slot handed to a refused client; moves one slot on per refusal.
-  let nextSlot = 0;
+  const nextAppointment = appointments(() => 1000 / rate.perSecond, now);
   return (_socket, next) => {
     if (bucket.take()) return next();
     onRefused?.();
-    const t = now();
-    nextSlot = Math.max(nextSlot, t) + slotMs;
-    // A little jitter inside the slot, so clients given neighbouring slots do not collide.
-    const retryAfterMs = Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, nextSlot - t + Math.random() * slotMs)));
-    next(Object.assign(new Error("Server busy, retry later"), { data: { code: "unavailable", retryAfterMs } }));
+    next(busy(nextAppointment()));
   };
+}
+
+/** What the gate needs of a Socket.IO server socket: its engine connection, to notice it closing. */
+interface GatedSocket {
+  conn: { once(event: "close", fn: () => void): unknown };
+}
+
+interface GatedNamespace {
+  use(fn: (socket: GatedSocket, next: Next) => void): unknown;
+  on(event: "connection", fn: (socket: GatedSocket) => void): unknown;
+}
+
+/**
+ * Handshakes in flight (admitted, their middleware's database work not done) above which new ones
+ * are refused. The rate limit alone let a crowd in faster than the database answers: thousands of
+ * handshakes queued behind each other, clients timed out and came back while the server still
+ * worked for the ones that had left (the 5,000-client bench then lost 90 % of them for good).
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 64;
+/** A handshake not heard of again (refused later in the chain, client gone) frees its place after this. */
+const HANDSHAKE_HOLD_MS = 10_000;
+
+/**
+ * The admission policy of a process, first middleware on each namespace: the handshake rate
+ * (`rate`) and the handshakes in flight (`maxInFlight`). A refusal costs no database work and says
+ * when to come back; in-flight refusals are spaced by how fast handshakes have been finishing.
+ */
+export function limitConnections(namespaces: GatedNamespace[], rate: ConnectionRate, opts: { maxInFlight?: number; onRefused?: () => void; now?: () => number } = {}): void {
+  const now = opts.now ?? Date.now;
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const rateLimit = connectionLimiter(rate, opts.onRefused, now);
+  let inFlight = 0;
+  // Milliseconds between finished handshakes while busy, smoothed; starts at the configured rate.
+  let serviceMs = 1000 / rate.perSecond;
+  let lastDone = 0;
+  const nextAppointment = appointments(() => serviceMs, now);
+  const held = new WeakMap<GatedSocket, () => void>();
+  for (const nsp of namespaces) {
+    nsp.use((socket, next) => {
+      if (inFlight >= maxInFlight) {
+        opts.onRefused?.();
+        return next(busy(nextAppointment()));
+      }
+      rateLimit(socket, (err) => {
+        if (err) return next(err);
+        inFlight++;
+        let holding = true;
+        const release = (done: boolean) => {
+          if (!holding) return;
+          holding = false;
+          clearTimeout(timer);
+          if (done && inFlight >= maxInFlight / 2) {
+            // Only gaps measured under load say how fast the server serves handshakes.
+            const t = now();
+            if (lastDone) serviceMs = 0.9 * serviceMs + 0.1 * Math.min(1000, Math.max(0.1, t - lastDone));
+            lastDone = t;
+          } else if (done) lastDone = 0;
+          inFlight--;
+        };
+        const timer = setTimeout(() => release(false), HANDSHAKE_HOLD_MS);
+        timer.unref?.();
+        socket.conn.once("close", () => release(false));
+        held.set(socket, () => release(true));
+        next();
+      });
+    });
+    nsp.on("connection", (socket) => held.get(socket)?.());
+  }
 }
 
 /** Counts refusals in the app's registry (parley_connections_refused_total). */

@@ -2,7 +2,9 @@
 // typing, queue positions) reach sockets on every process, with connection state recovery. While
 // Redis is away this process keeps serving its own sockets: broadcasts go out locally at once and
 // their copy for the other processes waits in the client's offline queue, sent when Redis returns
-// (the adapter's stream readers resume from their last offset, so they catch up too).
+// (the adapter's stream readers resume from their last offset, so they catch up too). Redis away
+// when the process starts is the same state: it starts, serves its own sockets, says degraded in
+// /readyz and its log, and joins when Redis answers.
 import { createClient } from "redis";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { Adapter, MessageType, type BroadcastOptions } from "socket.io-adapter";
@@ -25,9 +27,13 @@ interface ClusterInternals {
   publishAndReturnOffset(message: { type: MessageType; data: unknown }): Promise<string>;
 }
 
+/** How long startup waits for Redis before serving without it (degraded) and joining when it answers. */
+const STARTUP_WAIT_MS = 3_000;
+const CONNECTING = "redis: connecting";
+
 export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Logger): Promise<RedisLink> {
   let up = false;
-  let problem: string | null = "redis: connecting";
+  let problem: string | null = CONNECTING;
   const client = createClient({
     url: opts.url,
     // Jittered, capped retries: all processes losing Redis together must not hammer it in step.
@@ -35,6 +41,7 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
   });
   const down = (reason: string) => {
     if (up) log.warn({ reason }, "redis unreachable: serving this process's sockets only until it returns");
+    else if (problem === CONNECTING) log.warn({ reason }, "redis unreachable at startup: serving this process's sockets only until it answers");
     up = false;
     problem = "redis unreachable: only this process's sockets are served";
   };
@@ -42,11 +49,24 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
   client.on("end", () => down("connection closed"));
   client.on("reconnecting", () => down("reconnecting"));
   client.on("ready", () => {
-    if (!up && problem !== "redis: connecting") log.info("redis is back: cross-process delivery resumed");
+    if (!up && problem !== CONNECTING) log.info("redis is back: cross-process delivery resumed");
     up = true;
     problem = null;
   });
-  await client.connect();
+  // node-redis keeps retrying a first connection that fails and its promise waits for success, so
+  // a process started while Redis is away would never listen: wait a little, then serve degraded
+  // and join the adapter when Redis answers (commands wait in the client's offline queue).
+  const connected = client.connect().then(
+    () => true,
+    (err: Error) => {
+      down(err.message);
+      return false;
+    },
+  );
+  let waited: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([connected, new Promise<false>((resolve) => (waited = setTimeout(() => resolve(false), STARTUP_WAIT_MS)))]);
+  clearTimeout(waited);
+  if (!inTime && problem === CONNECTING) down(`no answer within ${STARTUP_WAIT_MS} ms`);
 
   const factory = createAdapter(client, { streamName: `${opts.prefix}stream`, channelPrefix: `${opts.prefix}io`, sessionKeyPrefix: `${opts.prefix}session:` });
   // Socket.IO calls the adapter with `new`: a plain function that returns the instance.
@@ -61,6 +81,15 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
       const message = { type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...bo.rooms], except: [...(bo.except ?? [])], flags: bo.flags } } };
       void (adapter as unknown as ClusterInternals).publishAndReturnOffset(message).catch(() => undefined);
     };
+    // Connection state recovery keeps its sessions in Redis. While Redis is away a returning
+    // client must not wait in the offline queue for its handshake: a failed restore makes
+    // Socket.IO connect it afresh (it catches up by sequence number, as after any reconnect).
+    const restoreSession = adapter.restoreSession.bind(adapter);
+    const persistSession = adapter.persistSession.bind(adapter);
+    adapter.restoreSession = (pid, offset) => (up ? restoreSession(pid, offset) : Promise.reject(new Error("redis unreachable: no session to restore")));
+    adapter.persistSession = (session) => {
+      if (up) persistSession(session);
+    };
     return adapter;
   });
   return {
@@ -68,7 +97,16 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
     async close() {
       up = false;
       problem = "closed";
-      await client.quit().catch(() => client.destroy());
+      try {
+        await client.quit();
+      } catch {
+        // never connected, or already gone
+        try {
+          client.destroy();
+        } catch {
+          // already closed
+        }
+      }
     },
   };
 }

@@ -1,7 +1,9 @@
 // The per-process connection-rate limit: past the budget a handshake is refused with
 // `unavailable` and a retry delay, before any work; without REDIS_URL /readyz
 // stays plain "ready".
+import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { limitConnections } from "../../server/scale/connection-limit.ts";
 import { closeAllClients, connectVisitor, visitorRefused } from "../helpers/clients.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
@@ -40,6 +42,35 @@ describe("connection-rate limit", () => {
     // Three slots between the first and the last appointment, less one slot of jitter.
     expect(delays[3] - delays[0]).toBeGreaterThan(3000);
     expect(delays[3]).toBeLessThanOrEqual(30_000);
+  });
+
+  it("refuses past the handshakes in flight, and a finished or abandoned handshake frees its place", () => {
+    // The gate alone, driven the way Socket.IO drives a namespace's middleware and connection event.
+    type Socket = { conn: EventEmitter };
+    type Mw = (socket: Socket, next: (err?: Error & { data?: { code?: string; retryAfterMs?: number } }) => void) => void;
+    let middleware: Mw | null = null;
+    let onConnection: ((socket: Socket) => void) | null = null;
+    const nsp = {
+      use: (fn: Mw) => (middleware = fn),
+      on: (_event: "connection", fn: (socket: Socket) => void) => (onConnection = fn),
+    };
+    limitConnections([nsp], { burst: 1000, perSecond: 1000 }, { maxInFlight: 2 });
+    const admit = (socket: Socket) => {
+      let outcome: { code?: string; retryAfterMs?: number } | "admitted" = "admitted";
+      middleware!(socket, (err) => (outcome = err ? (err.data ?? {}) : "admitted"));
+      return outcome;
+    };
+    const sockets = Array.from({ length: 5 }, () => ({ conn: new EventEmitter() }));
+    expect(admit(sockets[0])).toBe("admitted");
+    expect(admit(sockets[1])).toBe("admitted");
+    const refused = admit(sockets[2]);
+    expect(refused).toMatchObject({ code: "unavailable" });
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThanOrEqual(100);
+    onConnection!(sockets[0]);
+    expect(admit(sockets[3])).toBe("admitted");
+    expect(admit(sockets[4])).toMatchObject({ code: "unavailable" });
+    sockets[1].conn.emit("close");
+    expect(admit(sockets[4])).toBe("admitted");
   });
 
   it("a single process without REDIS_URL is plainly ready", async () => {

@@ -2,18 +2,16 @@
 // acknowledged is lost. Redis: a separate redis-server just for this test, killed and restarted.
 // PostgreSQL: process A reaches it through a loopback TCP proxy that is cut and restored (the
 // shared cluster is never stopped).
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConversationSummaryDto } from "../../server/protocol.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { audit, type Participant } from "./chat-client.ts";
 import { closeClusters, openConversation, startCluster } from "./cluster.ts";
+import { freePort, hasRedisServer, readyz, startRedis, stopRedis } from "./redis-server.ts";
 
 const PG = process.env.DATABASE_URL_PG;
 const REDIS = process.env.REDIS_URL_TEST;
 
-let redis: ChildProcess | null = null;
 let proxy: TcpProxy | null = null;
 afterEach(async () => {
   await closeClusters();
@@ -21,53 +19,6 @@ afterEach(async () => {
   await proxy?.close();
   proxy = null;
 }, 30_000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<void> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "ignore"] });
-  redis = child;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("redis-server did not start")), 10_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      if (d.toString().includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", () => reject(new Error("redis-server exited")));
-  });
-}
-
-async function stopRedis(): Promise<void> {
-  const child = redis;
-  redis = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
-  await gone;
-}
-
-/** Polls /readyz until `want` (bounded): readiness has no event to await. */
-async function readyz(url: string, want: string, timeoutMs = 15_000): Promise<{ status: string; reason?: string }> {
-  const end = Date.now() + timeoutMs;
-  let last: { status: string; reason?: string } = { status: "none" };
-  while (Date.now() < end) {
-    last = (await (await fetch(`${url}/readyz`)).json()) as { status: string; reason?: string };
-    if (last.status === want) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`/readyz stayed ${JSON.stringify(last)}, wanted ${want}`);
-}
 
 /** Both sides send `n` messages each, spaced out, while `during` runs after the first third. */
 async function converse(visitor: Participant, agent: Participant, n: number, tag: string, during: () => Promise<void>): Promise<void> {
@@ -96,7 +47,7 @@ async function settle(visitor: Participant, agent: Participant): Promise<void> {
 }
 
 describe("outages during traffic", () => {
-  it.runIf(PG && REDIS)("Redis down for a few seconds: each process keeps serving its own sockets, says degraded, catches up", async () => {
+  it.runIf(PG && REDIS && hasRedisServer)("Redis down for a few seconds: each process keeps serving its own sockets, says degraded, catches up", async () => {
     const port = await freePort();
     await startRedis(port);
     const cluster = await startCluster({ processes: 2, redisUrl: `redis://127.0.0.1:${port}`, agents: [{ email: "ana@example.com" }] });

@@ -19,6 +19,10 @@ export interface ParleyProcess {
   /** resolves when the process has exited */
   exited: Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** the `msg` of every log line so far (what an operator reads) */
+  logs: string[];
+  /** resolves once a log line's msg contains `text` (now or later) */
+  logged(text: string, timeoutMs?: number): Promise<void>;
 }
 
 export interface ProcessOptions {
@@ -55,6 +59,8 @@ export async function startParley(opts: ProcessOptions): Promise<ParleyProcess> 
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exited.then(() => children.delete(child));
   let stderr = "";
+  const logs: string[] = [];
+  const logWaiters = new Set<() => void>();
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`parley did not start in time: ${stderr}`)), opts.timeoutMs ?? 30_000);
@@ -63,6 +69,10 @@ export async function startParley(opts: ProcessOptions): Promise<ParleyProcess> 
       if (!line.startsWith("{")) return;
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg) {
+          logs.push(entry.msg);
+          for (const w of [...logWaiters]) w();
+        }
         if (entry.msg === "Parley is listening" && entry.url) {
           clearTimeout(timer);
           resolve(Number(new URL(entry.url).port));
@@ -84,6 +94,23 @@ export async function startParley(opts: ProcessOptions): Promise<ParleyProcess> 
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
+    },
+    logs,
+    logged(text, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!logs.some((m) => m.includes(text))) return;
+          clearTimeout(timer);
+          logWaiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          logWaiters.delete(check);
+          reject(new Error(`no log line with "${text}" within ${timeoutMs} ms (last: ${logs.slice(-5).join(" | ")})`));
+        }, timeoutMs);
+        logWaiters.add(check);
+        check();
+      });
     },
   };
 }
