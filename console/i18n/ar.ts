@@ -338,6 +338,7 @@ export const ar: Partial<Catalogue> = {
   "attach.cancel": "إلغاء رفع {name}",
   "attach.remove": "إزالة {name}",
   "attach.waiting": "ينتظر الإرسال حتى يكتمل رفع جميع الملفات",
+  "attach.tooMany": "الحد الأقصى {max} ملفات لكل رسالة: لم تتم إضافة {count}.",
   "attach.notify": "أرسل مرفقًا",
   "attach.error.too_large": "هذا الملف أكبر مما يسمح به هذا الموقع.",
   "attach.error.unsupported_type": "هذا النوع من الملفات غير مسموح به في هذا الموقع (يفحص الخادم المحتوى لا الاسم).",

@@ -338,6 +338,7 @@ export const de: Partial<Catalogue> = {
   "attach.cancel": "Hochladen von {name} abbrechen",
   "attach.remove": "{name} entfernen",
   "attach.waiting": "Gesendet wird erst, wenn alle Dateien hochgeladen sind",
+  "attach.tooMany": "Höchstens {max} Dateien pro Nachricht: {count} nicht hinzugefügt.",
   "attach.notify": "Hat einen Anhang gesendet",
   "attach.error.too_large": "Diese Datei ist größer, als diese Website erlaubt.",
   "attach.error.unsupported_type": "Dieser Dateityp ist auf dieser Website nicht erlaubt (der Server prüft den Inhalt, nicht den Namen).",

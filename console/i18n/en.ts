@@ -339,6 +339,7 @@ export const en = {
   "attach.cancel": "Cancel upload of {name}",
   "attach.remove": "Remove {name}",
   "attach.waiting": "Sending waits until every file is uploaded",
+  "attach.tooMany": "At most {max} files per message: {count} left out.",
   "attach.notify": "Sent an attachment",
   "attach.error.too_large": "This file is larger than this site allows.",
   "attach.error.unsupported_type": "This type of file is not allowed on this site (the server checks the content, not the name).",

@@ -338,6 +338,7 @@ export const es: Partial<Catalogue> = {
   "attach.cancel": "Cancelar la subida de {name}",
   "attach.remove": "Quitar {name}",
   "attach.waiting": "El envío espera a que se suban todos los archivos",
+  "attach.tooMany": "Como máximo {max} archivos por mensaje: {count} sin añadir.",
   "attach.notify": "Envió un adjunto",
   "attach.error.too_large": "Este archivo supera el tamaño que permite este sitio.",
   "attach.error.unsupported_type": "Este tipo de archivo no está permitido en este sitio (el servidor comprueba el contenido, no el nombre).",

@@ -338,6 +338,7 @@ export const fr: Partial<Catalogue> = {
   "attach.cancel": "Annuler l’envoi de {name}",
   "attach.remove": "Retirer {name}",
   "attach.waiting": "L’envoi attend que tous les fichiers soient téléversés",
+  "attach.tooMany": "{max} fichiers au plus par message : {count} non ajoutés.",
   "attach.notify": "A envoyé une pièce jointe",
   "attach.error.too_large": "Ce fichier dépasse la taille autorisée pour ce site.",
   "attach.error.unsupported_type": "Ce type de fichier n’est pas autorisé sur ce site (le serveur vérifie le contenu, pas le nom).",

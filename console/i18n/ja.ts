@@ -338,6 +338,7 @@ export const ja: Partial<Catalogue> = {
   "attach.cancel": "{name} のアップロードを中止",
   "attach.remove": "{name} を削除",
   "attach.waiting": "すべてのファイルのアップロードが終わるまで送信を待ちます",
+  "attach.tooMany": "1 件のメッセージに添付できるファイルは {max} 個までです：{count} 個は追加されませんでした。",
   "attach.notify": "添付ファイルを送信しました",
   "attach.error.too_large": "このファイルはこのサイトで許可されたサイズを超えています。",
   "attach.error.unsupported_type": "この種類のファイルはこのサイトでは許可されていません（サーバーは名前ではなく内容を確認します）。",

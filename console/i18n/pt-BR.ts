@@ -338,6 +338,7 @@ export const ptBR: Partial<Catalogue> = {
   "attach.cancel": "Cancelar o envio de {name}",
   "attach.remove": "Remover {name}",
   "attach.waiting": "O envio espera até que todos os arquivos sejam carregados",
+  "attach.tooMany": "No máximo {max} arquivos por mensagem: {count} não adicionados.",
   "attach.notify": "Enviou um anexo",
   "attach.error.too_large": "Este arquivo é maior do que este site permite.",
   "attach.error.unsupported_type": "Este tipo de arquivo não é permitido neste site (o servidor verifica o conteúdo, não o nome).",

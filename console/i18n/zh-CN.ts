@@ -338,6 +338,7 @@ export const zhCN: Partial<Catalogue> = {
   "attach.cancel": "取消上传 {name}",
   "attach.remove": "移除 {name}",
   "attach.waiting": "所有文件上传完成后才会发送",
+  "attach.tooMany": "每条消息最多 {max} 个文件：{count} 个未添加。",
   "attach.notify": "发送了一个附件",
   "attach.error.too_large": "此文件超过了本网站允许的大小。",
   "attach.error.unsupported_type": "本网站不允许此类型的文件（服务器检查的是内容，而不是文件名）。",

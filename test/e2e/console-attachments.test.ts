@@ -237,7 +237,7 @@ it("a private note can carry a file: agents see it, the visitor neither receives
   expect(unexpected(errors)).toEqual([]);
 });
 
-it("a renamed executable is refused by its content, explained, and offers no retry", async () => {
+it("a renamed executable is refused by its content, explained, and offers no retry; past ten files the rest are left out, said so", async () => {
   const { page, errors, id, server } = await chatOpen();
   const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4096, 0x90)]);
   const chooser = page.waitForEvent("filechooser");
@@ -248,6 +248,13 @@ it("a renamed executable is refused by its content, explained, and offers no ret
   expect(await sendButton(page).isDisabled()).toBe(true);
   await page.getByRole("button", { name: "Remove report.pdf" }).click();
   await expect.poll(() => tray(page).count()).toBe(0);
+
+  // Eleven files at once: ten go to the tray (the per-message limit) and the tray says so.
+  const many = page.waitForEvent("filechooser");
+  await page.getByRole("button", { name: "Attach file" }).click();
+  await (await many).setFiles(Array.from({ length: 11 }, (_, i) => ({ name: `n${i}.txt`, mimeType: "text/plain", buffer: Buffer.from(`note ${i}\n`) })));
+  await page.getByRole("alert").filter({ hasText: "At most 10 files per message: 1 left out." }).waitFor();
+  await consoleTrayReady(page, 10);
   expect(await server.app.database.prisma.message.count({ where: { conversationId: id, authorKind: "agent" } })).toBe(0);
   expect(unexpected(errors).filter((e) => !e.includes("status of 415"))).toEqual([]);
 });

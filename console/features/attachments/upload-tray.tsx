@@ -1,5 +1,6 @@
 // The files waiting to go with the next message: each with its progress, a cancel button, and
 // the reason plus a retry button when its upload failed.
+import { MAX_ATTACHMENTS_PER_MESSAGE } from "../../../server/protocol.ts";
 import { t, type MessageKey } from "../../i18n/t.ts";
 import { useStore } from "../../lib/store.ts";
 import { cancelUpload, retryUpload, uploads, type UploadErrorCode, type UploadItem } from "./uploads.ts";
@@ -18,39 +19,55 @@ export function uploadErrorText(code: UploadErrorCode): string {
 
 export function UploadTray({ conversationId }: { conversationId: string }) {
   const items = useStore(uploads, (s) => s.byConversation[conversationId] ?? EMPTY);
-  if (items.length === 0) return null;
+  const leftOut = useStore(uploads, (s) => s.leftOut[conversationId] ?? 0);
   return (
-    <ul class="upload-tray" aria-label={t("attach.trayLabel")}>
-      {items.map((u) => (
-        <li key={u.key} class="upload" data-upload={u.status}>
-          {u.preview && <img class="upload-preview" src={u.preview} alt="" />}
-          <span class="upload-name" dir="auto">
-            {u.name}
+    <>
+      {leftOut > 0 && (
+        <p class="error upload-left-out" role="alert">
+          {t("attach.tooMany", { max: MAX_ATTACHMENTS_PER_MESSAGE, count: leftOut })}
+        </p>
+      )}
+      {items.length > 0 && (
+        <ul class="upload-tray" aria-label={t("attach.trayLabel")}>
+          {items.map((u) => (
+            <TrayItem key={u.key} u={u} />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function TrayItem({ u }: { u: UploadItem }) {
+  const percent = Math.round(u.progress * 100);
+  return (
+    <li class="upload" data-upload={u.status}>
+      {u.preview && <img class="upload-preview" src={u.preview} alt="" />}
+      <span class="upload-name" dir="auto">
+        {u.name}
+      </span>
+      <span class="muted">{u.durationMs !== undefined ? durationText(u.durationMs) : sizeText(u.size)}</span>
+      {u.status === "uploading" && (
+        <progress max={100} value={percent} aria-label={t("attach.progress", { name: u.name })}>
+          {percent}%
+        </progress>
+      )}
+      {u.status === "done" && <span class="upload-done">{t("attach.ready")}</span>}
+      {u.status === "failed" && u.error && (
+        <>
+          <span class="upload-error error" role="alert">
+            {uploadErrorText(u.error)}
           </span>
-          <span class="muted">{u.durationMs !== undefined ? durationText(u.durationMs) : sizeText(u.size)}</span>
-          {u.status === "uploading" && (
-            <progress max={100} value={Math.round(u.progress * 100)} aria-label={t("attach.progress", { name: u.name })}>
-              {Math.round(u.progress * 100)}%
-            </progress>
+          {!FINAL.has(u.error) && (
+            <button type="button" onClick={() => retryUpload(u)}>
+              {t("attach.retry")}
+            </button>
           )}
-          {u.status === "done" && <span class="upload-done">{t("attach.ready")}</span>}
-          {u.status === "failed" && u.error && (
-            <>
-              <span class="upload-error error" role="alert">
-                {uploadErrorText(u.error)}
-              </span>
-              {!FINAL.has(u.error) && (
-                <button type="button" onClick={() => retryUpload(u)}>
-                  {t("attach.retry")}
-                </button>
-              )}
-            </>
-          )}
-          <button type="button" class="upload-cancel" onClick={() => cancelUpload(u)} aria-label={u.status === "uploading" ? t("attach.cancel", { name: u.name }) : t("attach.remove", { name: u.name })}>
-            {u.status === "uploading" ? t("common.cancel") : t("common.remove")}
-          </button>
-        </li>
-      ))}
-    </ul>
+        </>
+      )}
+      <button type="button" class="upload-cancel" onClick={() => cancelUpload(u)} aria-label={t(u.status === "uploading" ? "attach.cancel" : "attach.remove", { name: u.name })}>
+        {u.status === "uploading" ? t("common.cancel") : t("common.remove")}
+      </button>
+    </li>
   );
 }

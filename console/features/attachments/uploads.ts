@@ -26,7 +26,7 @@ export interface UploadItem {
   preview?: string;
 }
 
-export const uploads = createStore<{ byConversation: Record<string, UploadItem[]> }>({ byConversation: {} });
+export const uploads = createStore<{ byConversation: Record<string, UploadItem[]>; leftOut: Record<string, number> }>({ byConversation: {}, leftOut: {} });
 
 const files = new Map<string, Blob>();
 const handles = new Map<string, UploadHandle>();
@@ -61,8 +61,8 @@ function start(item: UploadItem): void {
   );
 }
 
-/** Adds files to the conversation's tray and starts uploading each; returns false past the limit. */
-export function addFiles(conversationId: string, list: readonly { file: Blob; name: string; durationMs?: number }[]): boolean {
+/** Adds files to the conversation's tray and starts uploading each; past the per-message limit the rest are left out (and counted, so the tray can say so). */
+export function addFiles(conversationId: string, list: readonly { file: Blob; name: string; durationMs?: number }[]): void {
   const have = uploads.get().byConversation[conversationId]?.length ?? 0;
   const room = Math.max(0, MAX_ATTACHMENTS_PER_MESSAGE - have);
   const items = list.slice(0, room).map(({ file, name, durationMs }): UploadItem => {
@@ -80,9 +80,11 @@ export function addFiles(conversationId: string, list: readonly { file: Blob; na
       preview: PREVIEWABLE.test(file.type) ? URL.createObjectURL(file) : undefined,
     };
   });
-  uploads.set((s) => ({ byConversation: { ...s.byConversation, [conversationId]: [...(s.byConversation[conversationId] ?? []), ...items] } }));
+  uploads.set((s) => ({
+    byConversation: { ...s.byConversation, [conversationId]: [...(s.byConversation[conversationId] ?? []), ...items] },
+    leftOut: { ...s.leftOut, [conversationId]: list.length - items.length },
+  }));
   for (const item of items) start(item);
-  return items.length === list.length;
 }
 
 export function retryUpload(item: UploadItem): void {
@@ -100,7 +102,10 @@ export function cancelUpload(item: UploadItem): void {
   handles.delete(item.key);
   handle?.abort();
   forget(item);
-  uploads.set((s) => ({ byConversation: { ...s.byConversation, [item.conversationId]: (s.byConversation[item.conversationId] ?? []).filter((u) => u.key !== item.key) } }));
+  uploads.set((s) => ({
+    byConversation: { ...s.byConversation, [item.conversationId]: (s.byConversation[item.conversationId] ?? []).filter((u) => u.key !== item.key) },
+    leftOut: { ...s.leftOut, [item.conversationId]: 0 },
+  }));
 }
 
 /** The uploaded attachments, in order, once every item is done; null while any is not. */
@@ -113,5 +118,5 @@ export function readyAttachments(conversationId: string): AttachmentDto[] | null
 /** After the message took them: the tray empties (the server keeps the bytes). */
 export function clearUploads(conversationId: string): void {
   for (const u of uploads.get().byConversation[conversationId] ?? []) forget(u);
-  uploads.set((s) => ({ byConversation: { ...s.byConversation, [conversationId]: [] } }));
+  uploads.set((s) => ({ byConversation: { ...s.byConversation, [conversationId]: [] }, leftOut: { ...s.leftOut, [conversationId]: 0 } }));
 }
