@@ -77,6 +77,14 @@ it("the agent attaches by picker, paste and drop; one message carries all three 
   expect(dialogs).toEqual([]);
   expect(await server.app.database.prisma.message.count({ where: { conversationId: id, authorKind: "agent" } })).toBe(1);
   expect(unexpected(errors)).toEqual([]);
+
+  // The console page's policy widens images to blob: (the previews) and media to 'self', no more.
+  const csp = (await fetch(`${server.url}/console/`)).headers.get("content-security-policy") ?? "";
+  const directives = new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(" ")]));
+  expect(directives.get("img-src")).toBe("'self' data: blob:");
+  expect(directives.get("media-src")).toBe("'self'");
+  expect(directives.get("script-src")).toBe("'self'");
+  expect(directives.get("default-src")).toBe("'self'");
 });
 
 it("upload progress shows, and a cancelled upload leaves no message and nothing attached", async () => {
