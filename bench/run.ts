@@ -14,8 +14,9 @@ import { latency } from "./scenarios/latency.ts";
 import { reconnect } from "./scenarios/reconnect.ts";
 import { throughput } from "./scenarios/throughput.ts";
 import { widget } from "./scenarios/widget.ts";
+import { attachments } from "./scenarios/attachments.ts";
 
-const RUNNERS: Record<ScenarioName, (h: Harness) => Promise<ScenarioOutcome>> = { idle, latency, throughput, assignment, reconnect, widget };
+const RUNNERS: Record<ScenarioName, (h: Harness) => Promise<ScenarioOutcome>> = { idle, latency, throughput, assignment, reconnect, widget, attachments };
 
 /** Hard ceiling for the whole run: whatever hangs, the harness stops and cleans up by itself. */
 const DEADLINE_MS = { quick: 5 * 60_000, full: 25 * 60_000 };
