@@ -65,6 +65,7 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
   recording.current = rec;
   useEffect(() => () => recording.current?.cancel(), []);
 
+  const asking = useRef(false);
   const toggleRecording = async () => {
     setProblem(null);
     if (rec) {
@@ -72,10 +73,15 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
       tray.add([await rec.stop()]);
       return;
     }
+    // A second click while the browser asks for the microphone must not start a second recorder.
+    if (asking.current) return;
+    asking.current = true;
     try {
       setRec(await startRecording());
     } catch (err) {
       setProblem(err as RecordError);
+    } finally {
+      asking.current = false;
     }
   };
 
