@@ -41,7 +41,8 @@ export const ROLE_ACTIONS: Record<Action, readonly Role[]> = {
   "conversation:accept": ["agent", "admin"],
   "conversation:transfer": ["agent", "admin"],
   "visitor:block": ["agent", "admin"],
-  "transcript:export": ["agent", "admin", "token"],
+  // visitors: only the plain-text transcript of their own conversation (transcript-routes.ts)
+  "transcript:export": ["visitor", "identified-visitor", "agent", "admin", "token"],
   "canned:manage": ["agent", "admin"],
   "sites:manage": ["admin"],
   "agents:manage": ["admin"],
@@ -66,10 +67,37 @@ export function allowed(p: Principal, action: Action): boolean {
   return ROLE_ACTIONS[action].includes(roleOf(p));
 }
 
+/**
+ * The gate every socket event and /api/v1 route passes (realtime/handler.ts, http/policy-gate.ts).
+ * A signed-in agent refused an admin's action is forbidden; anyone else refused has not shown a
+ * credential the action accepts (no sign-in; a visitor or API token where a person must sign in).
+ */
 export function authorize(p: Principal, action: Action): void {
-  if (allowed(p, action)) return;
-  if (p.kind === "anonymous") throw new DomainError("unauthorized", "Sign in first");
-  throw new DomainError("forbidden", "You may not do that");
+  authorizeRole(roleOf(p), action);
+}
+
+export function authorizeRole(role: Role, action: Action): void {
+  if (ROLE_ACTIONS[action].includes(role)) return;
+  if (role === "agent") throw new DomainError("forbidden", ROLE_ACTIONS[action].includes("admin") ? "Only admins can do this" : "You may not do that");
+  throw new DomainError("unauthorized", role === "anonymous" ? "Sign in or send a token first" : "Sign in first");
+}
+
+/** A socket event or route without a row is refused (a bug, logged as one), never let through. */
+function rowOf(table: Record<string, Action>, key: string): Action {
+  const action = Object.hasOwn(table, key) ? table[key] : undefined;
+  if (action === undefined) throw new Error(`no row in auth/policy.ts for ${key}`);
+  return action;
+}
+
+/** Runs the gate for socket event `event` of namespace `nsp`, from the table as it is now. */
+export function authorizeEvent(p: Principal, nsp: "agent" | "visitor", event: string): void {
+  authorize(p, rowOf(SOCKET_EVENTS[nsp], event));
+}
+
+/** Runs the gate for route `key` ("GET /api/v1/..."); the caller's role is looked up only when the row needs one. */
+export async function authorizeRoute(key: string, role: () => Promise<Role>): Promise<void> {
+  const action = rowOf(HTTP_ROUTES, key);
+  if (action !== "public") authorizeRole(await role(), action);
 }
 
 type Staff = { agentId: string; role: "admin" | "agent" };

@@ -3,6 +3,7 @@ import type { Request } from "express";
 import type { Db } from "../db/client.ts";
 import { agentForSession, readCookie, SESSION_COOKIE } from "../auth/sessions.ts";
 import { hashToken } from "../auth/tokens.ts";
+import type { Role } from "../auth/policy.ts";
 import { DomainError } from "../errors.ts";
 import { parseJsonArray } from "../json-text.ts";
 
@@ -10,7 +11,31 @@ export type Caller =
   | { kind: "agent"; agentId: string; role: "admin" | "agent" }
   | { kind: "token"; tokenId: string; scopes: string[] };
 
-export async function callerOf(db: Db, req: Request): Promise<Caller | null> {
+// One lookup per request: the policy gate and the route's own checks share it.
+const callers = new WeakMap<Request, Promise<Caller | null>>();
+
+export function callerOf(db: Db, req: Request): Promise<Caller | null> {
+  let found = callers.get(req);
+  if (!found) callers.set(req, (found = lookUpCaller(db, req)));
+  return found;
+}
+
+/** The widget's visitor token, sent as `Authorization: Bearer v_...`. */
+export const VISITOR_BEARER = /^Bearer\s+(v_\S+)\s*$/;
+
+/**
+ * The caller's role for the policy gate. A visitor token only claims the visitor role here: the
+ * routes that accept one check it themselves (after answering CORS, so the widget on an allowed
+ * page can read why it was refused), as they check ownership.
+ */
+export async function roleOf(db: Db, req: Request): Promise<Role> {
+  if (VISITOR_BEARER.test(req.headers.authorization ?? "")) return "visitor";
+  const caller = await callerOf(db, req);
+  if (!caller) return "anonymous";
+  return caller.kind === "agent" ? caller.role : "token";
+}
+
+async function lookUpCaller(db: Db, req: Request): Promise<Caller | null> {
   const auth = req.headers.authorization;
   if (auth?.startsWith("Bearer ")) {
     const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(auth.slice(7).trim()) } });

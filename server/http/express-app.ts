@@ -17,6 +17,7 @@ import { csrfGuard } from "./csrf.ts";
 import { healthRoutes, type Readiness } from "./health-routes.ts";
 import { profileRoutes } from "./profile-routes.ts";
 import { errorHandler, sendError } from "./routes-kit.ts";
+import { enforcePolicy } from "./policy-gate.ts";
 import { staticRoutes } from "./static-routes.ts";
 import { transcriptRoutes } from "./transcript-routes.ts";
 import { widgetRoutes } from "./widget-routes.ts";
@@ -65,5 +66,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   app.get("/", (_req, res) => res.redirect("/console/"));
   app.use("/api", (_req, res) => sendError(res, "not_found", "No such API route"));
   app.use(errorHandler(deps.log));
+  // Last, once every route exists: the authorization gate in front of each /api/v1 route.
+  enforcePolicy(app, deps.db);
   return app;
 }

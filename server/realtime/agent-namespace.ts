@@ -67,13 +67,13 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
     presence.disconnected(agentId, socket.id);
   });
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
-  const ctx = (event: string) => ({ bucket, log, event });
+  const caller: Principal = { kind: "agent", agentId, role: socket.data.role };
+  const ctx = (event: string) => ({ bucket, log, event, nsp: "agent" as const, principal: caller });
   registerConsoleEvents(socket, deps, ctx);
   registerAgentReadEvents(socket, deps, ctx);
   registerAgentRoutingEvents(socket, deps, ctx);
   registerBlockEvents(socket, deps, ctx);
 
-  const caller: Principal = { kind: "agent", agentId, role: socket.data.role };
   // Only conversations of the agent's sites exist for them (auth/policy.ts).
   const existing = (conversationId: string, action: Action = "conversation:write") => conversationFor(db, caller, action, conversationId);
 

@@ -1,8 +1,10 @@
-// Wraps a socket event: rate limit, validate (zod), run, ack. The only place that turns a thrown
-// error into an error ack, so every event answers the same way.
+// Wraps a socket event: rate limit, authorize (the event's row of auth/policy.ts SOCKET_EVENTS,
+// read at run time), validate (zod), run, ack. The only place that turns a thrown error into an
+// error ack, so every event answers the same way.
 import type { z } from "zod";
 import type { Logger } from "../logger.ts";
 import type { TokenBucket } from "../auth/rate-limit.ts";
+import { authorizeEvent, type Principal } from "../auth/policy.ts";
 import { DomainError, toErrorBody } from "../errors.ts";
 import type { Ack } from "../protocol.ts";
 import { illFormedPath } from "../well-formed-text.ts";
@@ -11,6 +13,9 @@ export interface HandlerContext {
   bucket: TokenBucket;
   log: Logger;
   event: string;
+  /** the namespace and the connection's caller, for the policy gate */
+  nsp: "agent" | "visitor";
+  principal: Principal;
 }
 
 export function formatZodError(err: z.ZodError): string {
@@ -38,6 +43,13 @@ export function handle<S extends z.ZodType, R>(
     };
     if (!ctx.bucket.take()) {
       reply({ ok: false, error: { code: "rate_limited", message: "Too many requests; slow down" } });
+      return;
+    }
+    try {
+      authorizeEvent(ctx.principal, ctx.nsp, ctx.event);
+    } catch (err) {
+      if (!(err instanceof DomainError)) ctx.log.error({ err, event: ctx.event }, "socket event refused");
+      reply({ ok: false, error: toErrorBody(err) });
       return;
     }
     const parsed = schema.safeParse(payload);

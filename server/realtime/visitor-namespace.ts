@@ -87,7 +87,10 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
   metrics.visitorsConnected.inc();
   socket.on("disconnect", () => metrics.visitorsConnected.dec());
   const bucket = new TokenBucket(config.rateBurst, config.ratePerSecond);
-  const ctx = (event: string) => ({ bucket, log, event });
+  // Every visitor row of the policy admits verified and unverified visitors alike; what an
+  // identified visitor may see more is decided by identify itself (visitors/identify.ts).
+  const principal = { kind: "visitor" as const, siteId, visitorId, identified: false };
+  const ctx = (event: string) => ({ bucket, log, event, nsp: "visitor" as const, principal });
   const limits = abuseLimits();
   registerVisitorWidgetEvents(socket, deps, ctx);
   registerVisitorRoutingEvents(socket, deps, ctx);

@@ -2,7 +2,7 @@
 // has a row, and the rows hold over real HTTP and real sockets for each role.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Socket } from "socket.io-client";
-import { HTTP_ROUTES, ROLE_ACTIONS, SOCKET_EVENTS } from "../../server/auth/policy.ts";
+import { HTTP_ROUTES, ROLE_ACTIONS, SOCKET_EVENTS, type Action } from "../../server/auth/policy.ts";
 import { createToken } from "../../server/tokens/service.ts";
 import type { Ack, ConversationSummaryDto, HistoryPageDto } from "../../server/protocol.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
@@ -80,6 +80,67 @@ describe("HTTP rows", () => {
     // a token never acts as a person, and without scopes it may do nothing beyond public routes
     if (action !== "public") expect([401, 403]).toContain(token.status);
     expect([401, 403]).not.toContain(admin.status);
+  });
+});
+
+describe("the table is the gate at run time", () => {
+  // Each test changes one row in the running server's table, then puts it back.
+  function withRow<K extends string>(table: Record<K, Action>, key: K, action: Action | undefined): () => void {
+    const had = Object.hasOwn(table, key);
+    const saved = table[key];
+    if (action === undefined) delete table[key];
+    else table[key] = action;
+    return () => {
+      if (had) table[key] = saved;
+      else delete table[key];
+    };
+  }
+
+  beforeEach(async () => {
+    server = await startServer();
+    await addAgent(server, { email: "agent@example.test" });
+    await addAgent(server, { email: "admin@example.test", role: "admin" });
+  });
+
+  test("socket events: an admin-only row refuses agents, a missing row refuses everyone", async () => {
+    const agent = await connectAgent(server, (await login(server, "agent@example.test")).cookie);
+    const admin = await connectAgent(server, (await login(server, "admin@example.test")).cookie);
+    const visitor = await connectVisitor(server);
+    const restore = [withRow(SOCKET_EVENTS.agent, "queue:list", "sites:manage"), withRow(SOCKET_EVENTS.visitor, "visitor:update", undefined)];
+    try {
+      expect(await emitAck(agent, "queue:list", {})).toMatchObject({ ok: false, error: { code: "forbidden" } });
+      expect(await emitAck(admin, "queue:list", {})).toMatchObject({ ok: true });
+      expect(await emitAck(visitor.socket, "visitor:update", { name: "Eve" })).toMatchObject({ ok: false, error: { code: "internal" } });
+      expect((await server.app.database.prisma.visitor.findUniqueOrThrow({ where: { id: visitor.session.visitor.id } })).name).toBeNull();
+    } finally {
+      for (const undo of restore) undo();
+    }
+    expect(await emitAck(agent, "queue:list", {})).toMatchObject({ ok: true });
+    expect(await emitAck(visitor.socket, "visitor:update", { name: "Eve" })).toMatchObject({ ok: true });
+  });
+
+  test("HTTP routes: the same, whichever router registered the route", async () => {
+    const agentCookie = (await login(server, "agent@example.test")).cookie;
+    const adminCookie = (await login(server, "admin@example.test")).cookie;
+    const restore = [withRow(HTTP_ROUTES, "GET /api/v1/sites", "sites:manage"), withRow(HTTP_ROUTES, "GET /api/v1/setup", undefined)];
+    try {
+      expect((await api(server, "GET", "/api/v1/sites", { cookie: agentCookie })).status).toBe(403);
+      expect((await api(server, "GET", "/api/v1/sites", { cookie: adminCookie })).status).toBe(200);
+      expect((await api(server, "GET", "/api/v1/sites")).status).toBe(401);
+      expect((await api(server, "GET", "/api/v1/setup")).status).toBe(500);
+    } finally {
+      for (const undo of restore) undo();
+    }
+    expect((await api(server, "GET", "/api/v1/sites", { cookie: agentCookie })).status).toBe(200);
+    expect((await api(server, "GET", "/api/v1/setup")).status).toBe(200);
+  });
+
+  test("a visitor token counts as a visitor: its own rows only", async () => {
+    const { session } = await connectVisitor(server);
+    const bearer = session.token;
+    expect((await api(server, "GET", "/api/v1/admin/sites", { bearer })).status).toBe(401);
+    expect((await api(server, "GET", "/api/v1/auth/me", { bearer })).status).toBe(401);
+    expect((await api(server, "GET", "/api/v1/conversations/no-such-id/transcript.txt", { bearer })).status).toBe(404);
   });
 });
 
