@@ -2,7 +2,7 @@
 // emits go through the Socket.IO adapter, so with Redis they reach every process.
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
-import type { MessageDto, ReadReceiptDto, TypingDto } from "../protocol.ts";
+import type { ConversationSummaryDto, MessageDto, ReadReceiptDto, TypingDto } from "../protocol.ts";
 import { summaryOf } from "../conversations/summary.ts";
 import type { Assignment } from "../routing/assign.ts";
 import { RoutingNotifier } from "./routing-notifier.ts";
@@ -20,7 +20,7 @@ export class Notifier {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.routing = new RoutingNotifier(db, visitors, agents, metrics, log, (id) => this.conversation(id));
+    this.routing = new RoutingNotifier(db, visitors, agents, metrics, log, (id, summary) => this.conversation(id, summary));
   }
 
   message(message: MessageDto, conv: { visitorId: string; assigneeId: string | null }): void {
@@ -50,9 +50,12 @@ export class Notifier {
     this.agents.to(targets).emit("conversation:read", receipt);
   }
 
-  /** A conversation changed state: its visitor, its agents and the queue watchers learn it. */
-  async conversation(conversationId: string): Promise<void> {
-    const summary = await summaryOf(this.db, conversationId);
+  /**
+   * A conversation changed state: its visitor, its agents and the queue watchers learn it.
+   * `known`: its summary as the caller just read it (saves reading it again).
+   */
+  async conversation(conversationId: string, known?: ConversationSummaryDto | null): Promise<void> {
+    const summary = known ?? (await summaryOf(this.db, conversationId));
     if (!summary) return;
     const { siteName: _site, visitor: _visitor, preview: _preview, ...conversation } = summary;
     this.visitors.to(rooms.visitor(summary.visitorId)).emit("conversation:updated", conversation);

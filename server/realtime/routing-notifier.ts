@@ -4,6 +4,7 @@
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { ConversationSummaryDto } from "../protocol.ts";
 import { toAgentDto } from "../agents/service.ts";
 import { summaryOf } from "../conversations/summary.ts";
 import type { Assignment } from "../routing/assign.ts";
@@ -13,9 +14,24 @@ import { siteQueue } from "../routing/queue.ts";
 import type { Released } from "../routing/release.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
 
-/** Runs `task` for a key once, folding calls that arrive while it runs into one more run. */
+/**
+ * A site's queue:position round emits to every queued visitor (O(queue)), and in a burst of opens
+ * or assignments the queue changes hundreds of times a second: rounds back to back emitted
+ * ~100,000 positions for 1,000 opens and starved the event loop (assignment bench, ping timeouts).
+ * So a site gets at most one round per gap; a change during the gap gets one round after it.
+ */
+const POSITIONS_GAP_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `task` for a key once, folding calls that arrive while it runs into one more run
+ * (`gapMs` after the previous one ended).
+ */
 class Coalescer {
   private readonly running = new Map<string, { done: Promise<void>; again: boolean }>();
+
+  constructor(private readonly gapMs = 0) {}
 
   run(key: string, task: () => Promise<void>): Promise<void> {
     const current = this.running.get(key);
@@ -26,10 +42,12 @@ class Coalescer {
     const state = { done: Promise.resolve(), again: false };
     state.done = (async () => {
       try {
-        do {
+        for (;;) {
           state.again = false;
           await task();
-        } while (state.again);
+          if (!state.again) break;
+          if (this.gapMs) await sleep(this.gapMs);
+        }
       } finally {
         this.running.delete(key);
       }
@@ -45,7 +63,9 @@ class Coalescer {
 
 export class RoutingNotifier {
   readonly engine: RoutingEngine;
-  private readonly positions = new Coalescer();
+  private readonly positions = new Coalescer(POSITIONS_GAP_MS);
+  /** agent:updated per agent: a burst of assignments to one agent reads their row once or twice, not per chat */
+  private readonly agentUpdates = new Coalescer();
 
   constructor(
     private readonly db: Db,
@@ -53,8 +73,8 @@ export class RoutingNotifier {
     private readonly agents: AgentNamespace,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    /** broadcasts conversation:updated (Notifier.conversation) */
-    private readonly conversationChanged: (conversationId: string) => Promise<void>,
+    /** broadcasts conversation:updated (Notifier.conversation); `summary` when already read */
+    private readonly conversationChanged: (conversationId: string, summary?: ConversationSummaryDto | null) => Promise<void>,
   ) {
     this.engine = new RoutingEngine(db, {
       onAssigned: (list, requestedAt) => this.assigned(list, { requestedAt }),
@@ -80,9 +100,12 @@ export class RoutingNotifier {
         const from = Math.max(opts.requestedAt, a.queuedAt.getTime());
         this.metrics.assignmentLatency.observe(Math.max(0, (a.committedAt ?? a.assignedAt).getTime() - from) / 1000);
       }
+      // One read serves both announcements (it was three statements of five each per chat).
       const summary = await summaryOf(this.db, a.conversationId);
-      if (summary) this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
-      await this.conversationChanged(a.conversationId);
+      if (summary) {
+        this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
+        await this.conversationChanged(a.conversationId, summary);
+      }
       await this.agentChanged(a.agentId);
       this.log.info({ conversationId: a.conversationId, agentId: a.agentId, siteId: a.siteId }, "conversation assigned");
     }
@@ -117,9 +140,11 @@ export class RoutingNotifier {
   }
 
   /** The agent's own consoles learn their new status and open count. */
-  async agentChanged(agentId: string): Promise<void> {
-    const agent = await this.db.agent.findUnique({ where: { id: agentId } });
-    if (agent) this.agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
+  agentChanged(agentId: string): Promise<void> {
+    return this.agentUpdates.run(agentId, async () => {
+      const agent = await this.db.agent.findUnique({ where: { id: agentId } });
+      if (agent) this.agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
+    });
   }
 
   /** Pushes every queued visitor of the site its position and estimated wait (coalesced per site). */
