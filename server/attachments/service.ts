@@ -12,6 +12,7 @@ import { siteSettingsOf } from "../sites/settings.ts";
 import { attachmentDtoSelect, toAttachmentDto } from "./dto.ts";
 import { sanitizeFileName } from "./names.ts";
 import { sniff } from "./sniff.ts";
+import type { BlobReader } from "./blobs.ts";
 
 export const ORPHAN_MAX_AGE_MS = 24 * 3_600_000;
 /** installation-wide cap on any site's per-file limit (PARLEY_ATTACHMENT_MAX_BYTES) */
@@ -151,7 +152,7 @@ export interface StoredAttachment {
  * message holds it (never a private note's to a visitor); before that, only its uploader. Anything
  * else is "not found", so ids cannot be probed.
  */
-export async function readAttachment(db: Db, p: Principal, id: string): Promise<StoredAttachment> {
+export async function readAttachment(db: Db, p: Principal, id: string, readBlob: BlobReader): Promise<StoredAttachment> {
   const missing = new DomainError("not_found", "No such attachment");
   if (p.kind === "anonymous") throw new DomainError("unauthorized", "Sign in or send the visitor token");
   if (p.kind === "token") throw new DomainError("forbidden", "Attachments are read with a visitor token or an agent session");
@@ -169,9 +170,9 @@ export async function readAttachment(db: Db, p: Principal, id: string): Promise<
   } else if (!(await canAgentSeeSite(db, p, row.siteId))) {
     throw missing;
   }
-  const blob = await db.attachmentBlob.findUnique({ where: { attachmentId: id } });
-  if (!blob) throw missing;
-  return { dto: toAttachmentDto(row), data: blob.data };
+  const data = await readBlob(db, id);
+  if (!data) throw missing;
+  return { dto: toAttachmentDto(row), data };
 }
 
 /** Deletes uploads no message claimed within `maxAgeMs` (their bytes go by cascade). */

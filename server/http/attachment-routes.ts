@@ -11,6 +11,7 @@ import type { Principal } from "../auth/policy.ts";
 import { DomainError } from "../errors.ts";
 import { prepareUpload, readAttachment, storeAttachment, type UploadLimits } from "../attachments/service.ts";
 import { contentDispositionName } from "../attachments/names.ts";
+import type { BlobReader } from "../attachments/blobs.ts";
 import { callerOf } from "./authn.ts";
 import { route, sendError } from "./routes-kit.ts";
 
@@ -70,7 +71,7 @@ function readBounded(req: Request, max: number): Promise<Buffer<ArrayBuffer> | "
   });
 }
 
-export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits): Router {
+export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, readBlob: BlobReader): Router {
   const r = Router();
   let inFlight = 0;
 
@@ -124,7 +125,7 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits): Rou
     route(async (req, res) => {
       const id = String(req.params.id);
       if (!ID.test(id)) throw new DomainError("not_found", "No such attachment");
-      const { dto, data } = await readAttachment(db, await principalOf(db, req), id);
+      const { dto, data } = await readAttachment(db, await principalOf(db, req), id, readBlob);
       const inline = (dto.kind === "image" || dto.kind === "audio") && req.query.download !== "1";
       res.setHeader("X-Content-Type-Options", "nosniff");
       res.setHeader("Content-Security-Policy", ATTACHMENT_CSP);

@@ -23,6 +23,8 @@ import { transcriptRoutes } from "./transcript-routes.ts";
 import { widgetRoutes } from "./widget-routes.ts";
 import { attachmentRoutes } from "./attachment-routes.ts";
 import { uploadLimits } from "../attachments/service.ts";
+import { blobReader } from "../attachments/blobs.ts";
+import { providerOf } from "../db/provider.ts";
 
 export interface HttpDeps {
   db: Db;
@@ -49,7 +51,7 @@ export function createExpressApp(deps: HttpDeps): Express {
   // Before every /api/v1 router, including those in extraRoutes.
   app.use("/api/v1", csrfGuard());
   // Before the JSON parser: an upload's body is the raw file, read as a bounded stream.
-  app.use("/api/v1", attachmentRoutes(deps.db, deps.log, uploadLimits()));
+  app.use("/api/v1", attachmentRoutes(deps.db, deps.log, uploadLimits(), blobReader(providerOf(deps.config.databaseUrl))));
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(deps.db, deps.config, deps.log));
