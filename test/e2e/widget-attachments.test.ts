@@ -6,8 +6,10 @@ import { describe, expect, it } from "vitest";
 import type { MessageDto } from "../../server/protocol.ts";
 import { axeScan } from "../helpers/axe.ts";
 import { watchErrors } from "../helpers/browser.ts";
+import { onlineAgent } from "../helpers/clients.ts";
+import { addAgent } from "../helpers/server.ts";
 import { collect, waitFor } from "../helpers/wait.ts";
-import { say, useWidgetEnv } from "../helpers/widget-host.ts";
+import { openChat, say, useWidgetEnv } from "../helpers/widget-host.ts";
 import { agentDownload, agentUpload, chatting, pdf, pick, png, sendWhenUploaded, visitorFiles, wav } from "./widget-attachments-helpers.ts";
 
 const env = useWidgetEnv();
@@ -149,6 +151,23 @@ describe("widget attachments", () => {
     for (const name of ["huge.pdf", "setup.exe", "fake.pdf"]) await frame.getByRole("button", { name: `Remove ${name}` }).click();
     await marker(frame, agent.socket, "after refusals");
     expect(seen.filter((m) => m.attachments.length)).toEqual([]);
+  });
+
+  it("the site's settings hide the buttons: no attach button when attachments are off, no microphone without audio", async () => {
+    const { server, host, page } = await env.setup({ settings: { attachments: { enabled: false, maxBytes: 1000, types: ["image"] } } });
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    const agent = await onlineAgent(server, "ana@example.com");
+    await page.goto(host.url("/"));
+    const frame = await openChat(page);
+    const assigned = waitFor(agent.socket, "conversation:assigned");
+    await say(frame, "Hello");
+    await assigned;
+    await frame.locator(".me .st").getByText("Delivered").waitFor();
+    expect(await frame.getByRole("button", { name: "Attach a file" }).count()).toBe(0);
+    expect(await frame.getByRole("button", { name: "Record a voice note" }).count()).toBe(0);
+
+    const other = await chatting(env, { settings: { attachments: { enabled: true, maxBytes: 1000, types: ["image", "pdf"] } } });
+    expect(await other.frame.getByRole("button", { name: "Record a voice note" }).count()).toBe(0);
   });
 
   it("a file the agent sends shows in the widget and downloads byte-identical", async () => {
