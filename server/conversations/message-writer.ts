@@ -85,14 +85,14 @@ export async function writeMessages(db: Db, inputs: readonly PostInput[], guard?
     // Touching the rows first takes the write lock (a row lock on PostgreSQL, the database lock
     // on SQLite) before anything is read, so no other writer can hand out the same seqs.
     await tx.$executeRaw`UPDATE "Conversation" SET "lastSeq" = "lastSeq" WHERE "id" IN (${Prisma.join(convIds)})`;
-    const convRows = await tx.conversation.findMany({
-      where: { id: { in: convIds } },
-      select: { id: true, siteId: true, visitorId: true, assigneeId: true, lastSeq: true, status: true, firstResponseAt: true },
-    });
-    const convs = new Map<string, ConvState>(convRows.map((c) => [c.id, { ...c }]));
-    const stored = await tx.message.findMany({
-      where: { conversationId: { in: convIds }, clientId: { in: [...new Set(inputs.map((i) => i.clientId))] } },
-    });
+    // Raw reads, like the INSERT below: a compiled Prisma query costs a WebAssembly compile per
+    // call, and these two run for every batch (a batch of one message at low load).
+    const convRows = await tx.$queryRaw<ConvState[]>`SELECT "id", "siteId", "visitorId", "assigneeId", "lastSeq", "status", "firstResponseAt"
+      FROM "Conversation" WHERE "id" IN (${Prisma.join(convIds)})`;
+    const convs = new Map<string, ConvState>(convRows.map((c) => [c.id, { ...c, lastSeq: Number(c.lastSeq) }]));
+    const clientIds = [...new Set(inputs.map((i) => i.clientId))];
+    const stored = await tx.$queryRaw<MessageRow[]>`SELECT "id", "conversationId", "seq", "authorKind", "authorId", "body", "clientId", "note", "createdAt"
+      FROM "Message" WHERE "conversationId" IN (${Prisma.join(convIds)}) AND "clientId" IN (${Prisma.join(clientIds)})`;
     const byKey = new Map<string, MessageRow>(stored.map((m) => [`${m.conversationId}\u0000${m.clientId}`, m]));
     const claims = await attachmentClaims(tx, inputs);
     const refusals = await guarded(tx, inputs, convs, byKey, guard);
