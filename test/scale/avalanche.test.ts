@@ -1,14 +1,16 @@
-// Restart avalanche, scaled down for the test suite (the 2,000-client variant is for the bench):
-// a few hundred visitors on two processes with a small per-process connection budget; both
-// processes are killed and restarted at once. Every client comes back (jittered backoff, honouring
-// the server's "retry later" refusals), the processes stay up, and p50/p95 reconnect times print.
+// Restart avalanche, scaled down for the test suite (the 2,000-client variant is
+// `npm run bench -- --scenario reconnect --redis`): 150 visitors on two processes with a small
+// per-process connection budget; both processes are killed and restarted at once. Every client
+// comes back (jittered backoff, honouring the server's "retry later" refusals), the processes stay
+// up, and p50/p95 reconnect times print. Waits last while clients keep arriving, so a loaded
+// machine is slow, not failing; only a stall fails.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Participant } from "./chat-client.ts";
+import { allOf, type Participant } from "./chat-client.ts";
 import { closeClusters, startCluster } from "./cluster.ts";
 
 const PG = process.env.DATABASE_URL_PG;
 const REDIS = process.env.REDIS_URL_TEST;
-const CLIENTS = Number(process.env.PARLEY_AVALANCHE_CLIENTS ?? 300);
+const CLIENTS = Number(process.env.PARLEY_AVALANCHE_CLIENTS ?? 150);
 
 afterEach(closeClusters, 30_000);
 
@@ -26,14 +28,15 @@ describe("restart avalanche", () => {
       env: { PARLEY_CONNECTION_BURST: "20", PARLEY_CONNECTIONS_PER_SECOND: "25" },
     });
     const clients: Participant[] = Array.from({ length: CLIENTS }, () => cluster.visitor());
-    await Promise.all(clients.map((c) => c.start(60_000)));
+    for (const c of clients) void c.start(180_000).catch(() => undefined);
+    await allOf(clients, (c) => c.connected, { what: "connected before the restart", quietMs: 20_000, capMs: 120_000 });
     const connectsBefore = clients.reduce((n, c) => n + c.connects, 0);
     expect(connectsBefore).toBe(CLIENTS);
 
     await Promise.all(cluster.procs.map((p) => p!.kill("SIGKILL")));
     await Promise.all([cluster.start(0), cluster.start(1)]);
     const restartedAt = Date.now();
-    await Promise.all(clients.map((c) => c.when(() => c.connected && c.connects >= 2, 60_000)));
+    await allOf(clients, (c) => c.connected && c.connects >= 2, { what: "back after the restart", quietMs: 20_000, capMs: 120_000, progress: () => clients.reduce((n, c) => n + c.refusals, 0) });
     const times = clients.map((c) => Math.max(0, c.lastConnectAt - restartedAt)).sort((x, y) => x - y);
     const refusals = clients.reduce((n, c) => n + c.refusals, 0);
     console.log(
@@ -43,5 +46,5 @@ describe("restart avalanche", () => {
     expect(cluster.alive()).toHaveLength(2);
     // Each process answers its health check after the avalanche.
     for (const p of cluster.alive()) expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
-  }, 170_000);
+  }, 300_000);
 });

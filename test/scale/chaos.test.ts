@@ -4,12 +4,12 @@
 // every acknowledged message exactly once, in order; the counts are printed.
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../server/db/client.ts";
-import { audit, type Participant } from "./chat-client.ts";
+import { allOf, audit, type Participant } from "./chat-client.ts";
 import { closeClusters, openConversation, startCluster } from "./cluster.ts";
 
 const PG = process.env.DATABASE_URL_PG;
 const REDIS = process.env.REDIS_URL_TEST;
-const CHATS = Number(process.env.PARLEY_CHAOS_CHATS ?? 40);
+const CHATS = Number(process.env.PARLEY_CHAOS_CHATS ?? 30);
 const PER_SIDE = 4;
 const AGENTS = 3;
 
@@ -31,17 +31,21 @@ describe("chaos", () => {
     await Promise.all(visitors.map((v, i) => openConversation(v, `v${i}-0`, `hello ${i}`)));
 
     phase("opened");
-    // Wait (bounded) until the routing engine assigned every chat; the database says to whom.
+    // Wait until the routing engine assigned every chat (the database says to whom): as long as
+    // assignments keep coming, bounded in all.
     const db = await openDatabase(cluster.database.url);
     const ids = visitors.map((v) => v.conversationId!);
     let assignees = new Map<string, string>();
     try {
-      const end = Date.now() + 30_000;
-      while (Date.now() < end) {
+      const started = Date.now();
+      let lastMove = started;
+      while (assignees.size < ids.length && Date.now() - lastMove < 20_000 && Date.now() - started < 90_000) {
         const rows = await db.prisma.conversation.findMany({ where: { id: { in: ids } }, select: { id: true, assignee: { select: { email: true } } } });
-        assignees = new Map(rows.filter((r) => r.assignee).map((r) => [r.id, r.assignee!.email]));
-        if (assignees.size === ids.length) break;
-        await pause(250);
+        const now = new Map(rows.filter((r) => r.assignee).map((r) => [r.id, r.assignee!.email]));
+        if (now.size > assignees.size) lastMove = Date.now();
+        assignees = now;
+        // Assignment has no event the test can await across processes; re-read shortly.
+        if (assignees.size < ids.length) await pause(250);
       }
     } finally {
       await db.close();
@@ -84,12 +88,17 @@ describe("chaos", () => {
     await Promise.all([...sends, cuts, killer]);
 
     phase("chaos over");
-    // Settle: outboxes empty, everyone caught up.
-    await Promise.all(everyone.map((p) => p.when(() => p.pending === 0, 60_000))).catch((e: Error) => {
-      const stuck = everyone.filter((p) => p.pending > 0).map((p) => ({ pending: p.pending, connected: p.connected, connects: p.connects, refusals: p.refusals, errors: [...p.errors] }));
-      throw new Error(`${e.message}; stuck: ${JSON.stringify(stuck.slice(0, 5))} (${stuck.length})`);
-    });
-    await Promise.all(everyone.map((p) => p.when(() => p.connected, 20_000).then(() => p.catchUp())));
+    // Settle: outboxes empty, everyone connected and caught up; waits last while acks keep coming.
+    const acked = () => everyone.reduce((n, p) => n + p.acked.size, 0);
+    const describe = (p: Participant) => ({ pending: p.pending, connected: p.connected, connects: p.connects, refusals: p.refusals, errors: [...p.errors] });
+    await allOf(everyone, (p) => p.pending === 0, { what: "outboxes emptied", quietMs: 20_000, capMs: 120_000, progress: acked, describe });
+    await allOf(everyone, (p) => p.connected, { what: "connected after the chaos", quietMs: 20_000, capMs: 60_000, describe });
+    // Catch up until each side holds its whole conversation (a catch-up cut mid-request is retried).
+    const total = (idx: number) => visitors[idx % CHATS].acked.size + agentSides[idx % CHATS].acked.size;
+    const behind = () => everyone.filter((p, idx) => p.lastSeq() < total(idx));
+    for (let round = 0; round < 5 && behind().length; round++) {
+      await Promise.all(behind().map((p) => p.when(() => p.connected, 20_000).then(() => p.catchUp(), () => undefined)));
+    }
     let delivered = 0;
     let expected = 0;
     let duplicates = 0;
@@ -116,5 +125,5 @@ describe("chaos", () => {
     expect(delivered).toBe(expected);
     expect(duplicates).toBe(0);
     expect(outOfOrder).toBe(0);
-  }, 170_000);
+  }, 400_000);
 });

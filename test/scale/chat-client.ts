@@ -4,6 +4,7 @@
 // balancer" (pickUrl) names. What it ends up holding is what the person would see.
 import { io, type Socket } from "socket.io-client";
 import type { Ack, MessageDto } from "../../server/protocol.ts";
+import { backoffDelay, retryAfterDelay } from "../../widget/app/client/wire.ts";
 import { PUBLIC_URL } from "./processes.ts";
 
 export interface ParticipantOptions {
@@ -109,7 +110,8 @@ export class Participant {
     this.changed();
     if (this.stopped) return;
     this.failures++;
-    const delay = afterMs ?? Math.min(3000, 100 * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random());
+    // The widget's own timing (widget/app/client/wire.ts), so the tests see what a crowd of widgets does.
+    const delay = afterMs !== undefined ? retryAfterDelay(afterMs, Math.random) : backoffDelay(this.failures, Math.random);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
@@ -235,4 +237,52 @@ export function audit(holder: Participant, senders: Participant[]): { delivered:
     }
   }
   return { delivered: expected - missing.length, expected, duplicates, outOfOrder, missing };
+}
+
+/**
+ * Resolves once every participant satisfies `check` (re-checked on each change of theirs). A slow
+ * machine is not a failure: it rejects only when nothing moved for `quietMs` (no participant newly
+ * satisfied, and `progress()` did not grow), or after `capMs` in all, naming who is stuck.
+ */
+export function allOf(
+  participants: Participant[],
+  check: (p: Participant) => boolean,
+  o: { what: string; quietMs: number; capMs: number; progress?: () => number; describe?: (p: Participant) => unknown },
+): Promise<void> {
+  const started = Date.now();
+  let lastMove = started;
+  let done = 0;
+  let lastProgress = o.progress?.() ?? 0;
+  return new Promise((resolve, reject) => {
+    let finished = false;
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watchdog);
+      if (err) reject(err);
+      else resolve();
+    };
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      const p = o.progress?.() ?? 0;
+      if (p > lastProgress) {
+        lastProgress = p;
+        lastMove = now;
+      }
+      if (now - lastMove > o.quietMs || now - started > o.capMs) {
+        const stuck = participants.filter((x) => !check(x));
+        const why = now - started > o.capMs ? `${o.capMs} ms passed` : `nothing moved for ${o.quietMs} ms`;
+        finish(new Error(`${o.what}: ${stuck.length} of ${participants.length} not there (${why}); first: ${JSON.stringify(stuck.slice(0, 3).map((x) => o.describe?.(x) ?? { connected: x.connected, connects: x.connects, pending: x.pending, refusals: x.refusals }))}`));
+      }
+    }, 250);
+    for (const p of participants) {
+      void p.when(() => check(p), o.capMs + 1000).then(
+        () => {
+          lastMove = Date.now();
+          if (++done === participants.length) finish();
+        },
+        () => undefined,
+      );
+    }
+  });
 }

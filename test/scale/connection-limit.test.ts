@@ -56,7 +56,7 @@ describe("connection-rate limit", () => {
     };
     limitConnections([nsp], { burst: 1000, perSecond: 1000 }, { maxInFlight: 2 });
     const admit = (socket: Socket) => {
-      let outcome: { code?: string; retryAfterMs?: number } | "admitted" = "admitted";
+      let outcome = "admitted" as { code?: string; retryAfterMs?: number } | "admitted";
       middleware!(socket, (err) => (outcome = err ? (err.data ?? {}) : "admitted"));
       return outcome;
     };
