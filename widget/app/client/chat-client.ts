@@ -28,7 +28,8 @@ import { saveBlob } from "./save-blob.ts";
 import { readJson, type KeyValue } from "./storage.ts";
 import { createWire, type ConnectError, type WireOptions } from "./wire.ts";
 
-export type Connection = "connecting" | "online" | "offline" | "refused";
+/** refused: not on this page (origin, site); blocked: an agent blocked this visitor */
+export type Connection = "connecting" | "online" | "offline" | "refused" | "blocked";
 
 export interface PreChatAnswers {
   name?: string;
@@ -380,7 +381,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     const code = err.data?.code;
     if (code && REFUSED.has(code)) {
       host.warn(err.message);
-      return set({ connection: "refused" });
+      return set({ connection: code === "blocked" ? "blocked" : "refused" });
     }
     // "unavailable" (busy, or the database away) is retried by the wire itself, after the
     // server's retryAfterMs when it gives one.

@@ -31,6 +31,7 @@ const de: Partial<Catalogue> = {
   connecting: "Verbindung wird hergestellt…",
   offline: "Sie sind offline. Ihre Nachrichten werden gesendet, sobald die Verbindung wieder besteht.",
   refused: "Der Chat ist auf dieser Seite nicht verfügbar.",
+  blocked: "Sie können mit dieser Website nicht chatten: Sie hat diese Unterhaltung gesperrt. Bitte kontaktieren Sie sie auf anderem Weg.",
   prechatIntro: "Bevor es losgeht, erzählen Sie uns bitte kurz etwas über sich.",
   name: "Name",
   email: "E-Mail",

@@ -31,6 +31,7 @@ export const en = {
   connecting: "Connecting…",
   offline: "You're offline. Your messages will be sent when the connection is back.",
   refused: "Chat is not available on this page.",
+  blocked: "You can't chat with this site: it has blocked this conversation. Please contact it another way.",
   prechatIntro: "Before we start, please tell us a little about yourself.",
   name: "Name",
   email: "Email",

@@ -31,6 +31,7 @@ const es: Partial<Catalogue> = {
   connecting: "Conectando…",
   offline: "Estás sin conexión. Tus mensajes se enviarán cuando vuelva la conexión.",
   refused: "El chat no está disponible en esta página.",
+  blocked: "No puedes chatear con este sitio: ha bloqueado esta conversación. Contacta con él por otra vía.",
   prechatIntro: "Antes de empezar, cuéntanos un poco sobre ti.",
   name: "Nombre",
   email: "Correo electrónico",

@@ -31,6 +31,7 @@ const fr: Partial<Catalogue> = {
   connecting: "Connexion…",
   offline: "Vous êtes hors ligne. Vos messages seront envoyés dès le retour de la connexion.",
   refused: "La discussion n’est pas disponible sur cette page.",
+  blocked: "Vous ne pouvez pas discuter avec ce site : il a bloqué cette conversation. Contactez-le par un autre moyen.",
   prechatIntro: "Avant de commencer, dites-nous-en un peu plus sur vous.",
   name: "Nom",
   email: "E-mail",

@@ -31,6 +31,7 @@ const ptBR: Partial<Catalogue> = {
   connecting: "Conectando…",
   offline: "Você está offline. Suas mensagens serão enviadas quando a conexão voltar.",
   refused: "O chat não está disponível nesta página.",
+  blocked: "Você não pode conversar com este site: ele bloqueou esta conversa. Entre em contato por outro meio.",
   prechatIntro: "Antes de começar, conte-nos um pouco sobre você.",
   name: "Nome",
   email: "E-mail",

@@ -31,6 +31,7 @@ const zhCN: Partial<Catalogue> = {
   connecting: "正在连接…",
   offline: "您已离线。连接恢复后，您的消息将自动发送。",
   refused: "此页面无法使用聊天功能。",
+  blocked: "您无法与此网站聊天：该网站已屏蔽此对话。请通过其他方式联系。",
   prechatIntro: "开始之前，请简单介绍一下您自己。",
   name: "姓名",
   email: "电子邮箱",

@@ -41,9 +41,9 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
     label: labelFor(f.key, f.label, f.key === "name" ? "name" : f.key === "email" ? "email" : null),
   }));
 
-  const mode = s.connection === "refused" ? "refused" : s.ended ? "ended" : !conv && !s.outbox.length && !s.online ? "offline" : !conv && !s.prechatDone ? "prechat" : "chat";
+  const mode = s.connection === "refused" || s.connection === "blocked" ? "refused" : s.ended ? "ended" : !conv && !s.outbox.length && !s.online ? "offline" : !conv && !s.prechatDone ? "prechat" : "chat";
   let footer;
-  if (mode === "refused") footer = <p class="note">{t("refused")}</p>;
+  if (mode === "refused") footer = <p class="note" role="alert">{t(s.connection === "blocked" ? "blocked" : "refused")}</p>;
   else if (mode === "ended") footer = <EndedPanel client={client} rating={s.rating} />;
   else if (mode === "offline")
     footer = (
