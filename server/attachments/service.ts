@@ -122,23 +122,28 @@ export async function storeAttachment(db: Db, target: UploadTarget, input: Uploa
   if (input.durationMs !== null && (!Number.isInteger(input.durationMs) || input.durationMs < 0 || input.durationMs > MAX_DURATION_MS)) {
     throw new DomainError("bad_request", "durationMs must be a whole number of milliseconds");
   }
-  const row = await db.attachment.create({
-    data: {
-      id: newAttachmentId(),
-      siteId: target.siteId,
-      conversationId: target.conversationId,
-      uploaderKind: target.uploader.kind,
-      uploaderId: target.uploader.id,
-      name: sanitizeFileName(input.name),
-      mime: sniffed.mime,
-      size: input.data.length,
-      sha256: createHash("sha256").update(input.data).digest("hex"),
-      // only audio has a duration; a number sent with anything else is ignored
-      durationMs: sniffed.category === "audio" ? input.durationMs : null,
-      blob: { create: { data: input.data } },
-    },
-    select: attachmentDtoSelect,
-  });
+  const id = newAttachmentId();
+  // The bytes go in by a plain INSERT: Prisma's model create converts a Bytes value far more
+  // slowly (measured ~2 s against ~0.4-1 s for 10 MiB). One transaction: metadata and bytes together.
+  const [row] = await db.$transaction([
+    db.attachment.create({
+      data: {
+        id,
+        siteId: target.siteId,
+        conversationId: target.conversationId,
+        uploaderKind: target.uploader.kind,
+        uploaderId: target.uploader.id,
+        name: sanitizeFileName(input.name),
+        mime: sniffed.mime,
+        size: input.data.length,
+        sha256: createHash("sha256").update(input.data).digest("hex"),
+        // only audio has a duration; a number sent with anything else is ignored
+        durationMs: sniffed.category === "audio" ? input.durationMs : null,
+      },
+      select: attachmentDtoSelect,
+    }),
+    db.$executeRaw`INSERT INTO "AttachmentBlob" ("attachmentId", "data") VALUES (${id}, ${input.data})`,
+  ]);
   return toAttachmentDto(row);
 }
 
