@@ -255,8 +255,12 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     const ana = await onlineAgent(server, "ana@example.com");
     const visitor = await chat(server);
     const dbc = server.app.database.prisma;
+    // A webhook subscriber (its deliveries are refused by the address guard: no traffic leaves).
+    await dbc.webhookEndpoint.create({ data: { url: "http://127.0.0.1:9/hook", events: JSON.stringify(["message.created"]), secret: "s" } });
     const file = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "receipt.pdf", FILES.pdf)).attachment!;
     ok(await send(visitor.socket, { conversationId: visitor.conv.id, clientId: "m", body: "my receipt", attachmentIds: [file.id] }));
+    const event = await dbc.webhookEvent.findFirstOrThrow({ where: { type: "message.created" } });
+    expect((JSON.parse(event.payload) as { message: MessageDto }).message.attachments).toEqual([file]);
     const orphan = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "later.png", FILES.png)).attachment!;
     const path = `/api/v1/conversations/${visitor.conv.id}/transcript`;
     const absolute = `${server.app.config.publicUrl}${file.url}`;
