@@ -6,6 +6,7 @@
 import type { AbuseLimits } from "../auth/abuse.ts";
 import { agentsSeeSites } from "../auth/policy.ts";
 import type { BatchGuard } from "../conversations/message-writer.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 
 const MINUTE = 60_000;
@@ -37,12 +38,11 @@ export function messageGuard(limits: Pick<AbuseLimits, "messagesPerMinute">): Ba
     const counted = items.flatMap((item, i) => (item.input.poster.kind === "visitor" && !verdicts[i] && !item.retry ? [i] : []));
     if (counted.length) {
       const convIds = [...new Set(counted.map((i) => items[i].conversation.id))];
-      const recent = await tx.message.groupBy({
-        by: ["conversationId"],
-        where: { conversationId: { in: convIds }, authorKind: "visitor", createdAt: { gte: new Date(Date.now() - MINUTE) } },
-        _count: { _all: true },
-      });
-      const tally = new Map(recent.map((r) => [r.conversationId, r._count._all]));
+      // Raw SQL: one per batch with visitor messages, no query-compiler run.
+      const recent = await tx.$queryRaw<{ conversationId: string; n: bigint | number }[]>`SELECT "conversationId", COUNT(*) AS "n" FROM "Message"
+        WHERE "conversationId" IN (${Prisma.join(convIds)}) AND "authorKind" = 'visitor' AND "createdAt" >= ${new Date(Date.now() - MINUTE)}
+        GROUP BY "conversationId"`;
+      const tally = new Map(recent.map((r) => [r.conversationId, Number(r.n)]));
       for (const i of counted) {
         const id = items[i].conversation.id;
         const n = tally.get(id) ?? 0;
