@@ -10,20 +10,13 @@ import { api } from "../helpers/http.ts";
 import { addAgent, addSite, startServer } from "../helpers/server.ts";
 import { emitAck } from "../helpers/wait.ts";
 import type { Page } from "playwright-core";
+import { XSS_CORPUS } from "../security/xss-corpus.ts";
 import { consoleFixture, goOnline, listItem, messageShown, openChat, signIn, unexpected } from "./console-helpers.ts";
 
 const fx = consoleFixture();
 
-const PAYLOADS = [
-  `<img src=x onerror="window.__xss=(window.__xss||0)+1">`,
-  `<script>window.__xss=1</script>`,
-  `"><svg onload="window.__xss=1"></svg>`,
-  `<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>`,
-  `<a href="javascript:window.__xss=1">click me</a>`,
-  `{{constructor.constructor('window.__xss=1')()}}`,
-  // right-to-left override: shown as-is (its letters reversed on screen), never as markup
-  `\u202Egnp.<img src=x onerror="window.__xss=1">exe`,
-];
+// The shared corpus (test/security/xss-corpus.ts); its first entries go to particular fields below.
+const PAYLOADS = XSS_CORPUS;
 const JS_URL = "javascript:window.__xss=1";
 
 async function assertInert(page: Page, where: string): Promise<void> {
