@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import { DomainError } from "../errors.ts";
 import { isBlocked, isLoopback } from "../auth/abuse.ts";
 import { canAgentSeeSite, conversationFor, type Principal } from "../auth/policy.ts";
-import type { AttachmentDto, AttachmentSettings } from "../protocol.ts";
+import type { AttachmentDto, AttachmentSettings, SiteSettings } from "../protocol.ts";
 import { siteSettingsOf } from "../sites/settings.ts";
 import { attachmentDtoSelect, toAttachmentDto } from "./dto.ts";
 import { sanitizeFileName } from "./names.ts";
@@ -59,6 +59,11 @@ export function uploaderOf(p: Principal): Uploader {
 /** The site's attachment settings with the installation's cap applied. */
 export function effectiveSettings(settings: AttachmentSettings, capBytes: number): AttachmentSettings {
   return { ...settings, maxBytes: Math.min(settings.maxBytes, capBytes) };
+}
+
+/** Settings as the widget sees them: the attachment limit it pre-checks is the one the server applies. */
+export function withAttachmentCap(settings: SiteSettings, capBytes = uploadLimits().capBytes): SiteSettings {
+  return { ...settings, attachments: effectiveSettings(settings.attachments, capBytes) };
 }
 
 export interface UploadTarget {

@@ -5,6 +5,7 @@ import type { SiteSettings, WidgetConfigDto } from "../protocol.ts";
 import { siteOnline } from "./availability.ts";
 import { allowedOriginsOf } from "./service.ts";
 import { siteSettingsOf } from "./settings.ts";
+import { withAttachmentCap } from "../attachments/service.ts";
 import { foregroundFor } from "./theme.ts";
 import { launcherLanguage } from "./widget-language.ts";
 
@@ -33,7 +34,7 @@ export async function siteForOrigin(db: Db, siteKey: string, origin: string | un
       config: { enabled: false, code: "forbidden", message: `This page's origin (${origin ?? "none"}) is not allowed for site "${row.name}"; add it to the site's allowed origins in the Parley console` },
     };
   }
-  return { ok: true, site: { id: row.id, key: row.key, name: row.name, allowedOrigins, membersOnly: row.membersOnly, settings: siteSettingsOf(row) } };
+  return { ok: true, site: { id: row.id, key: row.key, name: row.name, allowedOrigins, membersOnly: row.membersOnly, settings: withAttachmentCap(siteSettingsOf(row)) } };
 }
 
 /** `acceptLanguage`: the browser's header, for sites whose widget follows the visitor's language */

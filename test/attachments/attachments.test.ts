@@ -289,4 +289,20 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     expect(await dbc.attachment.count()).toBe(0);
     expect(await dbc.attachmentBlob.count()).toBe(0);
   });
+
+  it("PARLEY_ATTACHMENT_MAX_BYTES caps every site's limit, in the widget's config and on upload", async () => {
+    const before = process.env.PARLEY_ATTACHMENT_MAX_BYTES;
+    process.env.PARLEY_ATTACHMENT_MAX_BYTES = "5000";
+    try {
+      server = await startServer({ db });
+      const config = (await (await fetch(`${server.url}/api/v1/widget/config/${server.demoKey}`, { headers: { origin: server.url } })).json()) as { settings: { attachments: { maxBytes: number } } };
+      expect(config.settings.attachments.maxBytes).toBe(5000);
+      const visitor = await chat(server);
+      const res = await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.pdf", Buffer.concat([FILES.pdf, Buffer.alloc(6000, 0x20)]));
+      expect([res.status, res.error?.code]).toEqual([413, "too_large"]);
+    } finally {
+      if (before === undefined) delete process.env.PARLEY_ATTACHMENT_MAX_BYTES;
+      else process.env.PARLEY_ATTACHMENT_MAX_BYTES = before;
+    }
+  });
 });
