@@ -1,6 +1,7 @@
 // Builds the widget into dist/widget (called by scripts/build.mjs):
 //   widget.js              the loader sites embed (stable name, short cache)
 //   app.<hash>.js/.css     the chat app the iframe page loads (hashed: cached for good)
+//   attach.<hash>.js       the attachment code, loaded by the app only when a chat needs it
 //   catalogue.<locale>.<hash>.js  one language's strings, loaded by the app only when it shows it
 //   manifest.json          which hashed files are current (read by the server)
 //   *.gz                   gzip copies, served to browsers that accept gzip
@@ -36,8 +37,10 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
     outfile: path.join(outDir, "widget.js"),
     format: "iife",
   });
+  const attach = await buildAttachChunk(root, outDir, common);
   const app = await build({
     ...common,
+    define: { ...common.define, __ATTACH_JS__: JSON.stringify(attach) },
     entryPoints: { app: path.join(root, "widget/app/main.tsx") },
     outdir: outDir,
     entryNames: "[name].[hash]",
@@ -47,12 +50,12 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
     metafile: true,
   });
   const outputs = Object.keys(app.metafile.outputs).map((f) => path.basename(f));
-  const manifest = { app: { js: outputs.find((f) => f.endsWith(".js")), css: outputs.find((f) => f.endsWith(".css")) } };
+  const manifest = { app: { js: outputs.find((f) => f.endsWith(".js")), css: outputs.find((f) => f.endsWith(".css")) }, attach };
   if (!manifest.app.js || !manifest.app.css) throw new Error("widget build: the app bundle or its CSS is missing");
 
   manifest.catalogues = await buildCatalogues(root, outDir, common);
 
-  const keep = new Set(["widget.js", manifest.app.js, manifest.app.css, "manifest.json", ...Object.values(manifest.catalogues)]);
+  const keep = new Set(["widget.js", manifest.app.js, manifest.app.css, attach, "manifest.json", ...Object.values(manifest.catalogues)]);
   for (const f of keep) {
     if (f !== "manifest.json") writeFileSync(path.join(outDir, f + ".gz"), gzipSync(readFileSync(path.join(outDir, f)), { level: 9 }));
   }
@@ -62,6 +65,43 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
     if (!keep.has(f.endsWith(".gz") ? f.slice(0, -3) : f)) rmSync(path.join(outDir, f), { force: true });
   }
   return manifest;
+}
+
+/**
+ * The attachment code as a script of its own (widget/app/ui/attach-chunk.tsx). It must use the
+ * app's Preact and catalogue, not copies (hooks and the active language live in one instance), so
+ * those imports resolve to what the app hands over in `self.parleyShared` (attach-loader.tsx).
+ * Returns the file name.
+ */
+async function buildAttachChunk(root, outDir, common) {
+  const shared = { "preact/jsx-runtime": "preact/jsx-runtime", "preact/hooks": "preact/hooks", [path.join(root, "widget/app/i18n/t.ts")]: "t" };
+  const result = await build({
+    ...common,
+    entryPoints: { attach: path.join(root, "widget/app/ui/attach-chunk.tsx") },
+    outdir: outDir,
+    entryNames: "[name].[hash]",
+    format: "iife",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    metafile: true,
+    plugins: [
+      {
+        name: "shared-with-app",
+        setup(b) {
+          b.onResolve({ filter: /^preact(\/|$)|\/i18n\/t\.ts$/ }, (args) => {
+            const key = shared[args.path.startsWith("preact") ? args.path : path.resolve(args.resolveDir, args.path)];
+            // A second Preact would break hooks silently: anything not handed over is an error.
+            if (!key) return { errors: [{ text: `attach chunk: ${args.path} is not shared with the app (add it to attach-loader.tsx and build.mjs)` }] };
+            return { path: key, namespace: "shared" };
+          });
+          b.onLoad({ filter: /.*/, namespace: "shared" }, (args) => ({ loader: "js", contents: `module.exports = self.parleyShared[${JSON.stringify(args.path)}];` }));
+        },
+      },
+    ],
+  });
+  const file = Object.keys(result.metafile.outputs).find((f) => f.endsWith(".js"));
+  if (!file) throw new Error("widget build: the attachment chunk is missing");
+  return path.basename(file);
 }
 
 /**

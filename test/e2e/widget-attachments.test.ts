@@ -25,6 +25,10 @@ describe("widget attachments", () => {
   it("a PDF picked from the attach button reaches the agent byte-identical, and shows as a file card", async () => {
     const { server, page, frame, agent } = await chatting(env);
     const errors = watchErrors(page);
+    // The attachment code is its own file, downloaded only once a file is picked.
+    const chunks: string[] = [];
+    page.on("request", (r) => /\/widget\/attach\.[A-Z0-9]+\.js$/.test(r.url()) && chunks.push(r.url()));
+    expect(await frame.evaluate(() => [...document.scripts].some((el) => el.src.includes("/widget/attach.")))).toBe(false);
     const bytes = pdf(3000);
     const received = visitorFiles(agent.socket);
     await pick(page, frame, [{ name: "invoice <2026>.pdf", mimeType: "application/pdf", buffer: bytes }]);
@@ -39,6 +43,7 @@ describe("widget attachments", () => {
     await card.getByText("invoice <2026>.pdf", { exact: true }).waitFor();
     expect(await card.locator(".fs").first().textContent()).toBe("3 kB · application/pdf");
     await card.getByRole("button", { name: "Download invoice <2026>.pdf" }).waitFor();
+    expect(chunks.length).toBe(1);
     expect(errors.errors).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { AttachmentDto, AttachmentSettings, ConversationDto, MessageDto } from "../../server/protocol.ts";
 import { toViews } from "../../widget/app/client/messages.ts";
 import { claimedCategory, precheck } from "../../widget/app/client/uploads.ts";
-import { duration, fileSize } from "../../widget/app/ui/attachment.tsx";
+import { duration, fileSize } from "../../widget/app/ui/format.ts";
 
 const ALL: AttachmentSettings = { enabled: true, maxBytes: 10 * 1024 * 1024, types: ["image", "pdf", "text", "office", "audio"] };
 const file = (size: number, type: string) => new Blob([new Uint8Array(size)], { type });

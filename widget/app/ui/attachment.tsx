@@ -5,27 +5,11 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentDto } from "../../../server/protocol.ts";
 import { saveBlob } from "../client/save-blob.ts";
-import { currentLocale, t } from "../i18n/t.ts";
+import { t } from "../i18n/t.ts";
+import { duration, fileSize } from "./format.ts";
 import { Icon } from "./icons.tsx";
 
 export type LoadFile = (url: string) => Promise<Blob>;
-
-/** "2.4 MB", in the widget's language */
-export function fileSize(bytes: number): string {
-  const units = ["byte", "kilobyte", "megabyte", "gigabyte"];
-  let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) {
-    bytes /= 1024;
-    i++;
-  }
-  return new Intl.NumberFormat(currentLocale(), { style: "unit", unit: units[i], unitDisplay: i ? "short" : "long", maximumFractionDigits: i > 1 ? 1 : 0 }).format(bytes);
-}
-
-/** "1:07" (whole seconds elapsed, like a recorder's clock) */
-export function duration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
 
 /** A blob: URL of the attachment while the component shows it; false when it could not be fetched. */
 function useBlobUrl(load: LoadFile, url: string): string | false | null {

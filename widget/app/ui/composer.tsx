@@ -1,15 +1,17 @@
 // The message box: Enter sends, Shift+Enter starts a new line. Sending never waits for the
 // network: the message goes to the outbox and shows at once. Files come from the attach button,
 // a paste (screenshots) or a drop anywhere on the panel, and voice notes from the microphone;
-// they upload at once, and the message waits until all of them are uploaded (tray.tsx).
+// they upload at once, and the message waits until all of them are uploaded (tray.tsx). That
+// code loads with the first file or recording (attach-loader.tsx).
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentSettings } from "../../../server/protocol.ts";
 import type { ChatClient } from "../client/chat-client.ts";
-import { startRecording, type RecordError, type Recording } from "../client/recorder.ts";
+import type { RecordError, Recording } from "../client/recorder.ts";
 import { t } from "../i18n/t.ts";
-import { duration } from "./attachment.tsx";
+import { loadAttach, useAttachKit } from "./attach-loader.tsx";
+import { duration } from "./format.ts";
 import { Icon } from "./icons.tsx";
-import { TrayList, useTray, type NewFile } from "./tray.tsx";
+import type { NewFile, TrayHandle } from "./tray.tsx";
 
 const RECORD_ERRORS = { denied: "micDenied", none: "micNone", unsupported: "recUnsupported" } as const;
 
@@ -22,7 +24,15 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
   const [problem, setProblem] = useState<RecordError | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const tray = useTray(client, attach);
+  const tray = useRef<TrayHandle | null>(null);
+  const queued = useRef<NewFile[]>([]);
+  const [wanted, want] = useState(false);
+  const kit = useAttachKit(wanted);
+  const add = (list: NewFile[]) => {
+    if (tray.current) return tray.current.add(list);
+    queued.current.push(...list);
+    want(true);
+  };
   const s = client.get();
   // An upload belongs to a conversation: files come once the first message has opened one.
   const files = attach.enabled && !!s.conversation && !s.ended;
@@ -41,7 +51,7 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
       document.documentElement.classList.remove("drag");
       if (!e.dataTransfer?.files.length) return;
       e.preventDefault();
-      tray.add(fromFiles(e.dataTransfer.files));
+      add(fromFiles(e.dataTransfer.files));
     };
     document.addEventListener("dragover", over);
     document.addEventListener("dragleave", leave);
@@ -70,14 +80,17 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
     setProblem(null);
     if (rec) {
       setRec(null);
-      tray.add([await rec.stop()]);
+      add([await rec.stop()]);
       return;
     }
     // A second click while the browser asks for the microphone must not start a second recorder.
     if (asking.current) return;
     asking.current = true;
     try {
-      setRec(await startRecording());
+      const code = await loadAttach().catch((): null => null);
+      if (!code) return setProblem("unsupported");
+      want(true);
+      setRec(await code.startRecording());
     } catch (err) {
       setProblem(err as RecordError);
     } finally {
@@ -87,11 +100,12 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
 
   const submit = (e?: Event) => {
     e?.preventDefault();
-    const attachments = tray.ready();
-    if (!attachments) return tray.say(t("waitUploads"));
+    // Files taken while their code was still loading are not uploaded yet either.
+    const attachments = tray.current ? tray.current.ready() : queued.current.length ? null : [];
+    if (!attachments) return tray.current?.say(t("waitUploads"));
     if (!draft.trim() && !attachments.length) return;
     client.send(draft, attachments);
-    tray.clear();
+    tray.current?.clear();
     setDraft("");
     box.current?.focus();
   };
@@ -103,18 +117,15 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
         const pasted = fromFiles(e.clipboardData?.files);
         if (!files || !pasted.length) return;
         e.preventDefault();
-        tray.add(pasted);
+        add(pasted);
       }}
     >
-      <TrayList tray={tray} maxBytes={attach.maxBytes} />
+      {kit && files ? <kit.TrayPanel client={client} attach={attach} handle={tray} queued={queued} /> : null}
       {problem ? (
         <p class="err" role="alert">
           {t(RECORD_ERRORS[problem])}
         </p>
       ) : null}
-      <p class="vh" role="status">
-        {tray.said}
-      </p>
       <div class="row">
         {rec ? (
           <span class="rt" role="timer">
@@ -141,7 +152,7 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
         )}
         {files ? (
           <>
-            <input ref={picker} type="file" multiple hidden onChange={(e) => (tray.add(fromFiles(e.currentTarget.files)), (e.currentTarget.value = ""))} />
+            <input ref={picker} type="file" multiple hidden onChange={(e) => (add(fromFiles(e.currentTarget.files)), (e.currentTarget.value = ""))} />
             <button type="button" class="ib" aria-label={t("attach")} title={t("attach")} onClick={() => picker.current?.click()}>
               <Icon name="clip" />
             </button>

@@ -3,7 +3,8 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { MessageView } from "../client/messages.ts";
 import { t } from "../i18n/t.ts";
-import { Attachments, type LoadFile } from "./attachment.tsx";
+import { Files } from "./attach-loader.tsx";
+import type { LoadFile } from "./attachment.tsx";
 import { linkify } from "./linkify.ts";
 
 function Body({ text }: { text: string }) {
@@ -45,7 +46,7 @@ export function MessageList({ views, greeting, typingName, load }: { views: Mess
               </span>
             ) : null}
             {m.body ? <Body text={m.body} /> : null}
-            {m.attachments.length ? <Attachments list={m.attachments} load={load} /> : null}
+            {m.attachments.length ? <Files list={m.attachments} load={load} /> : null}
             {m.mine && (i === lastMine || m.state === "sending" || m.state === "failed") ? <span class="st">{stateText(m)}</span> : null}
           </li>
         ))}

@@ -7,7 +7,7 @@ import type { ChatClient } from "../client/chat-client.ts";
 import { precheck, upload, type UploadError } from "../client/uploads.ts";
 import { t } from "../i18n/t.ts";
 import type { MessageKey } from "../i18n/en.ts";
-import { fileSize } from "./attachment.tsx";
+import { fileSize } from "./format.ts";
 import { Icon } from "./icons.tsx";
 
 export interface NewFile {
@@ -113,6 +113,36 @@ export function useTray(client: ChatClient, settings: AttachmentSettings) {
 }
 
 export type Tray = ReturnType<typeof useTray>;
+
+/** What the composer asks of the tray (which loads later, with the rest of the attachment code). */
+export interface TrayHandle {
+  add(files: NewFile[]): void;
+  /** the uploaded attachments when every file is uploaded, else null */
+  ready(): AttachmentDto[] | null;
+  clear(): void;
+  say(text: string): void;
+}
+
+/**
+ * The tray and its live region. `handle` lets the composer add files and send; files the
+ * composer took before this code had loaded wait in `queued` and join at once.
+ */
+export function TrayPanel({ client, attach, handle, queued }: { client: ChatClient; attach: AttachmentSettings; handle: { current: TrayHandle | null }; queued: { current: NewFile[] } }) {
+  const tray = useTray(client, attach);
+  handle.current = tray;
+  useEffect(() => {
+    if (queued.current.length) tray.add(queued.current.splice(0));
+    return () => void (handle.current = null);
+  }, []);
+  return (
+    <>
+      <TrayList tray={tray} maxBytes={attach.maxBytes} />
+      <p class="vh" role="status">
+        {tray.said}
+      </p>
+    </>
+  );
+}
 
 export function TrayList({ tray, maxBytes }: { tray: Tray; maxBytes: number }) {
   if (!tray.items.length) return null;
