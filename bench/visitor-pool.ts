@@ -91,6 +91,10 @@ export class VisitorPool {
       extraHeaders: { origin: p.origin },
       transports: p.transports,
       reconnection: p.reconnection,
+      // The widget's back-off (widget/app/client/wire.ts): from about 250 ms, doubling, jittered, 5 s at most.
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 5_000,
+      randomizationFactor: 0.5,
       forceNew: true,
       timeout: p.timeoutMs,
     });

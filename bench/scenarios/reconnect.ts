@@ -93,7 +93,8 @@ async function measure(h: Harness, kind: ServerKind, n: number, watch: Watch): P
 }
 
 export async function reconnect(h: Harness): Promise<ScenarioOutcome> {
-  const n = h.quick ? 100 : 5_000;
+  // PARLEY_BENCH_RECONNECT_CLIENTS: another size, to find where a server starts to struggle.
+  const n = Number(process.env.PARLEY_BENCH_RECONNECT_CLIENTS) || (h.quick ? 100 : 5_000);
   const watch: Watch = h.quick ? { quietMs: 10_000, capMs: 30_000 } : { quietMs: 15_000, capMs: 180_000 };
   const parley = await measure(h, "parley", n, watch);
   const bare = await measure(h, "bare", n, watch);

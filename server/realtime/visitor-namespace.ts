@@ -11,7 +11,9 @@ import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
 import * as conversations from "../conversations/service.ts";
 import { allowedOriginsOf } from "../sites/service.ts";
-import { createVisitor, toVisitorDto, updateVisitor, visitorByToken } from "../visitors/service.ts";
+import { createVisitor, toVisitorDto, updateVisitor, type VisitorRow } from "../visitors/service.ts";
+import { hashToken } from "../auth/tokens.ts";
+import { batchLoader, writeBehind } from "../scale/batch.ts";
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
 import { registerVisitorWidgetEvents } from "./widget-events.ts";
@@ -41,11 +43,21 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   // one budget per address for the whole namespace, whichever socket the messages come on
   const admitIpMessage = ipMessageLimiter(abuseLimits());
 
+  // A restart brings every widget back at once: the handshake's reads are batched per tick and
+  // its last-seen write goes behind (server/scale/batch.ts).
+  const siteByKey = batchLoader(async (keys: string[]) => new Map((await db.site.findMany({ where: { key: { in: keys } } })).map((site) => [site.key, site])));
+  const visitorByTokenHash = batchLoader(async (hashes: string[]) => new Map((await db.visitor.findMany({ where: { tokenHash: { in: hashes } } })).map((v) => [v.tokenHash, v])));
+  const sitesWithBlocks = batchLoader(async (siteIds: string[]) => new Map((await db.visitorBlock.findMany({ where: { siteId: { in: siteIds } }, select: { siteId: true }, distinct: ["siteId"] })).map((b) => [b.siteId, true])));
+  const lastSeen = writeBehind(
+    (ids: string[]) => db.visitor.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } }),
+    (err) => log.warn({ err }, "visitor last-seen update failed"),
+  );
+
   nsp.use((socket, next) => {
     const auth = s.visitorAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refuse("bad_request", "A site key is required"));
     void (async () => {
-      const site = await db.site.findUnique({ where: { key: auth.data.siteKey } });
+      const site = await siteByKey(auth.data.siteKey);
       if (!site) return next(refuse("not_found", "Unknown site"));
       // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
       // origins), so it connects from Parley's origin; other pages must be allowed origins.
@@ -55,16 +67,20 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
         log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
         return next(refuse("forbidden", "This page's origin is not allowed for this site"));
       }
-      const known = auth.data.token ? await visitorByToken(db, site.id, auth.data.token) : null;
-      if (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) })) {
+      const byToken = auth.data.token ? await visitorByTokenHash(hashToken(auth.data.token)) : undefined;
+      const known = byToken && byToken.siteId === site.id ? byToken : null;
+      // Blocks are rare: the precise check runs only for a site that has any.
+      if ((await sitesWithBlocks(site.id)) && (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) }))) {
         log.info({ siteId: site.id, visitorId: known?.id ?? null }, "visitor refused: blocked");
         return next(refuse("blocked", "You cannot start a chat on this site"));
       }
       if (known && auth.data.token) {
         socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
+        handshakeVisitor.set(socket, known);
       } else {
         const created = await createVisitor(db, site.id);
         socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
+        handshakeVisitor.set(socket, created.visitor);
       }
       next();
     })().catch((err: unknown) => {
@@ -74,14 +90,17 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   });
 
   nsp.on("connection", (socket) => {
-    void onConnection(socket, deps, admitIpMessage).catch((err: unknown) => {
+    void onConnection(socket, deps, admitIpMessage, (id) => lastSeen.add(id)).catch((err: unknown) => {
       log.error({ err }, "visitor connection setup failed");
       socket.disconnect(true);
     });
   });
 }
 
-async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMessage: (ip: string) => void): Promise<void> {
+/** The visitor row the handshake read or created, handed to the connection (no second read). */
+const handshakeVisitor = new WeakMap<VisitorSocket, VisitorRow>();
+
+async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMessage: (ip: string) => void, touch: (visitorId: string) => void): Promise<void> {
   const { db, config, log, metrics, notifier } = deps;
   const { siteId, visitorId } = socket.data;
   metrics.visitorsConnected.inc();
@@ -193,7 +212,9 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
   );
 
   await socket.join(rooms.visitor(visitorId));
-  const visitor = await db.visitor.update({ where: { id: visitorId }, data: { lastSeenAt: new Date() } });
+  const row = handshakeVisitor.get(socket) ?? (await db.visitor.findUniqueOrThrow({ where: { id: visitorId } }));
+  touch(visitorId);
+  const visitor = { ...row, lastSeenAt: new Date() };
   const open = await conversations.openConversationOf(db, visitorId);
   socket.emit("session", { token: socket.data.token, visitor: toVisitorDto(visitor), conversation: open ? toConversationDto(open) : null });
   if (open?.status === "queued") await notifier.queuePositions(siteId);
