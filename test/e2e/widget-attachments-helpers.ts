@@ -30,8 +30,8 @@ export async function agentDownload(server: TestServer, cookie: string, url: str
  * The visitor opened a chat from the widget (first message "Hello"), an agent has it, and the
  * composer offers attachments (they need a conversation to belong to).
  */
-export async function chatting(env: ReturnType<typeof useWidgetEnv>, opts: { settings?: object } = {}) {
-  const { server, host, context, page } = await env.setup(opts);
+export async function chatting(env: ReturnType<typeof useWidgetEnv>, opts: { settings?: object; locale?: string; attachLabel?: string } = {}) {
+  const { server, host, context, page } = await env.setup({ settings: opts.settings, ...(opts.locale ? { context: { locale: opts.locale } } : {}) });
   await addAgent(server, { email: "ana@example.com", name: "Ana" });
   const agent = await onlineAgent(server, "ana@example.com");
   await page.goto(host.url("/"));
@@ -39,7 +39,7 @@ export async function chatting(env: ReturnType<typeof useWidgetEnv>, opts: { set
   const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
   await say(frame, "Hello");
   const conv = await assigned;
-  await frame.getByRole("button", { name: "Attach a file" }).waitFor();
+  await frame.getByRole("button", { name: opts.attachLabel ?? "Attach a file" }).waitFor();
   const agentSends = async (body: string, attachments: AttachmentDto[] = []) =>
     ok(await emitAck<Ack<MessageDto>>(agent.socket, "message:send", { conversationId: conv.id, clientId: `a-${body}-${Date.now()}`, body, ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}) }));
   return { server, context, page, frame, agent, conv, agentSends };

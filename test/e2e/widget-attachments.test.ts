@@ -175,6 +175,15 @@ describe("widget attachments", () => {
     expect(await other.frame.getByRole("button", { name: "Record a voice note" }).count()).toBe(0);
   });
 
+  it("speaks the widget's language: the attachment code uses the app's catalogue (fr)", async () => {
+    const { frame } = await chatting(env, { locale: "fr-FR", attachLabel: "Joindre un fichier", settings: { attachments: { enabled: true, maxBytes: 5000, types: ["image", "pdf", "text", "office", "audio"] } } });
+    const chooser = frame.page().waitForEvent("filechooser");
+    await frame.getByRole("button", { name: "Joindre un fichier" }).click();
+    await (await chooser).setFiles([{ name: "gros.pdf", mimeType: "application/pdf", buffer: pdf(6000) }]);
+    await frame.getByText("gros.pdf est trop volumineux : les fichiers peuvent faire jusqu’à 5 ko.").waitFor();
+    await frame.getByRole("button", { name: "Retirer gros.pdf" }).waitFor();
+  });
+
   it("a file the agent sends shows in the widget and downloads byte-identical", async () => {
     const { server, page, frame, agent, conv, agentSends } = await chatting(env);
     const bytes = pdf(5000);
