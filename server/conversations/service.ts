@@ -61,10 +61,8 @@ export async function openConversation(db: Db, input: { siteId: string; visitorI
   if (existing) return { conversation: existing, created: false };
   try {
     const conversation = await db.$transaction(async (tx) => {
-      const row = await tx.conversation.create({
-        data: { siteId: input.siteId, visitorId: input.visitorId, openKey: input.openKey },
-        include: withAssignee,
-      });
+      // A new conversation has no assignee: no include (it cost two more statements per open).
+      const row = { ...(await tx.conversation.create({ data: { siteId: input.siteId, visitorId: input.visitorId, openKey: input.openKey } })), assignee: null };
       await recordEvent(tx, "conversation.created", () => ({ conversation: toConversationDto(row) }), row.createdAt);
       return row;
     });
