@@ -37,17 +37,13 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
     outfile: path.join(outDir, "widget.js"),
     format: "iife",
   });
-  const attach = await buildAttachChunk(root, outDir, common);
+  // The chat app and its on-demand attachment code: Preact, hashed names, a metafile to read them.
+  const preactApp = { ...common, outdir: outDir, entryNames: "[name].[hash]", format: "iife", jsx: "automatic", jsxImportSource: "preact", metafile: true };
+  const attach = await buildAttachChunk(root, preactApp);
   const app = await build({
-    ...common,
+    ...preactApp,
     define: { ...common.define, __ATTACH_JS__: JSON.stringify(attach) },
     entryPoints: { app: path.join(root, "widget/app/main.tsx") },
-    outdir: outDir,
-    entryNames: "[name].[hash]",
-    format: "iife",
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    metafile: true,
   });
   const outputs = Object.keys(app.metafile.outputs).map((f) => path.basename(f));
   const manifest = { app: { js: outputs.find((f) => f.endsWith(".js")), css: outputs.find((f) => f.endsWith(".css")) }, attach };
@@ -73,17 +69,11 @@ export default async function buildWidget({ root, outDir, dev = process.env.PARL
  * those imports resolve to what the app hands over in `self.parleyShared` (attach-loader.tsx).
  * Returns the file name.
  */
-async function buildAttachChunk(root, outDir, common) {
+async function buildAttachChunk(root, preactApp) {
   const shared = { "preact/jsx-runtime": "preact/jsx-runtime", "preact/hooks": "preact/hooks", [path.join(root, "widget/app/i18n/t.ts")]: "t" };
   const result = await build({
-    ...common,
+    ...preactApp,
     entryPoints: { attach: path.join(root, "widget/app/ui/attach-chunk.tsx") },
-    outdir: outDir,
-    entryNames: "[name].[hash]",
-    format: "iife",
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    metafile: true,
     plugins: [
       {
         name: "shared-with-app",
