@@ -4,33 +4,42 @@
 // out as one `IN (...)` query, and the last-seen writes as one UPDATE. Under light load a batch is
 // one key: the same statement count as before, one setImmediate later.
 
-/** Asks `load` once for every key requested in the same tick (at most `maxBatch` per query). */
+/**
+ * Asks `load` once for every key requested while the previous load was running (or in the same
+ * tick when idle), at most `maxBatch` keys per query. Handshakes arrive one per I/O event, so a
+ * batch forms while the database is busy answering the last one: the busier, the bigger.
+ */
 export function batchLoader<K, V>(load: (keys: K[]) => Promise<Map<K, V>>, maxBatch = 500): (key: K) => Promise<V | undefined> {
   let waiting = new Map<K, { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]>();
   let scheduled = false;
+  let running = false;
   const flush = () => {
     scheduled = false;
-    const batch = waiting;
-    waiting = new Map();
-    const keys = [...batch.keys()];
-    for (let i = 0; i < keys.length; i += maxBatch) {
-      const chunk = keys.slice(i, i + maxBatch);
-      load(chunk).then(
+    if (running || !waiting.size) return;
+    const keys = [...waiting.keys()].slice(0, maxBatch);
+    const batch = new Map(keys.map((k) => [k, waiting.get(k) ?? []] as const));
+    for (const k of keys) waiting.delete(k);
+    running = true;
+    load(keys)
+      .then(
         (found) => {
-          for (const k of chunk) for (const w of batch.get(k) ?? []) w.resolve(found.get(k));
+          for (const [k, list] of batch) for (const w of list) w.resolve(found.get(k));
         },
         (err: unknown) => {
-          for (const k of chunk) for (const w of batch.get(k) ?? []) w.reject(err);
+          for (const list of batch.values()) for (const w of list) w.reject(err);
         },
-      );
-    }
+      )
+      .finally(() => {
+        running = false;
+        flush();
+      });
   };
   return (key) =>
     new Promise<V | undefined>((resolve, reject) => {
       const list = waiting.get(key);
       if (list) list.push({ resolve, reject });
       else waiting.set(key, [{ resolve, reject }]);
-      if (!scheduled) {
+      if (!scheduled && !running) {
         scheduled = true;
         setImmediate(flush);
       }
@@ -38,11 +47,11 @@ export function batchLoader<K, V>(load: (keys: K[]) => Promise<Map<K, V>>, maxBa
 }
 
 /**
- * Collects keys and hands them to `write` together, one batch at a time (the next batch waits for
- * the current write). For writes nobody waits on, like a visitor's last-seen time; a failure is
+ * Collects keys for `windowMs` and hands them to `write` together, one batch at a time (the next
+ * batch waits for the current write). For writes nobody waits on, like a visitor's last-seen time; a failure is
  * reported to `onError` and not retried.
  */
-export function writeBehind<K>(write: (keys: K[]) => Promise<unknown>, onError: (err: unknown) => void): { add(key: K): void; idle(): Promise<void> } {
+export function writeBehind<K>(write: (keys: K[]) => Promise<unknown>, onError: (err: unknown) => void, windowMs = 250): { add(key: K): void; idle(): Promise<void> } {
   let queued = new Set<K>();
   let running: Promise<void> | null = null;
   const run = () => {
@@ -61,7 +70,8 @@ export function writeBehind<K>(write: (keys: K[]) => Promise<unknown>, onError: 
   return {
     add(key) {
       queued.add(key);
-      if (!running && queued.size === 1) setImmediate(run);
+      // The first key of a batch waits `windowMs` for company; a running write holds the rest.
+      if (!running && queued.size === 1) setTimeout(run, windowMs).unref();
     },
     async idle() {
       while (running || queued.size) {
