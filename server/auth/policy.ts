@@ -1,7 +1,8 @@
-// The authorization policy: who may do what, in one place. Adapters (socket handlers, HTTP routes)
-// name the action they perform; this module says whether the caller's role allows it and, for
-// staff, whether the conversation's site is one of theirs. The tables below list every socket
-// event and every /api/v1 route with its action, and a test fails when one is missing.
+// The authorization policy: who may do what, in one place. The tables below give every socket
+// event and every /api/v1 route its action, and they are the gate at run time: handle() checks the
+// event's row before running it, http/policy-gate.ts the route's row before any handler; a
+// missing row is refused and fails a test. On top, this module says for staff whether the
+// conversation's site is one of theirs, for visitors whether it is their own.
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
@@ -197,9 +198,10 @@ export const SOCKET_EVENTS: Record<"agent" | "visitor", Record<string, Action>> 
 };
 
 /**
- * Every /api/v1 route with its action. Admin routes check the admin role (authn.requireAdmin),
- * REST routes a token scope or an admin session (api-access.ts), console routes a signed-in
- * agent plus the site checks above.
+ * Every /api/v1 route with its action, checked by the gate before the route runs. The routes add
+ * what a role alone cannot say: REST routes a token scope or an admin session (api-access.ts),
+ * console routes a signed-in agent (tokens and visitors pass the gate for shared actions only to
+ * be refused there), and the site and ownership checks above.
  */
 export const HTTP_ROUTES: Record<string, Action> = {
   "POST /api/v1/auth/login": "public",
