@@ -38,18 +38,22 @@ export function loadAttach(): Promise<AttachKit> {
   return loading;
 }
 
-/** The kit once loaded; asks for it when `want` is true. */
-export function useAttachKit(want: boolean): AttachKit | null {
+/**
+ * The kit once loaded, and a function that asks for it (again after a failed load); `eager`
+ * asks at once.
+ */
+export function useAttachKit(eager: boolean): [AttachKit | null, () => void] {
   const [kit, setKit] = useState(loaded);
+  const request = () => void loadAttach().then(setKit, () => undefined);
   useEffect(() => {
-    if (want && !kit) loadAttach().then(setKit, () => undefined);
-  }, [want]);
-  return kit;
+    if (eager && !kit) request();
+  }, []);
+  return [kit, request];
 }
 
 /** A message's files: their names at once, then thumbnails, players and cards once the code is in. */
 export function Files({ list, load }: { list: readonly AttachmentDto[]; load: LoadFile }) {
-  const kit = useAttachKit(true);
+  const [kit] = useAttachKit(true);
   if (kit) return <kit.Attachments list={list} load={load} />;
   return (
     <ul class="at">

@@ -26,12 +26,11 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
   const picker = useRef<HTMLInputElement>(null);
   const tray = useRef<TrayHandle | null>(null);
   const queued = useRef<NewFile[]>([]);
-  const [wanted, want] = useState(false);
-  const kit = useAttachKit(wanted);
+  const [kit, requestKit] = useAttachKit(false);
   const add = (list: NewFile[]) => {
     if (tray.current) return tray.current.add(list);
     queued.current.push(...list);
-    want(true);
+    requestKit();
   };
   const s = client.get();
   // An upload belongs to a conversation: files come once the first message has opened one.
@@ -89,7 +88,7 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
     try {
       const code = await loadAttach().catch((): null => null);
       if (!code) return setProblem("unsupported");
-      want(true);
+      requestKit();
       setRec(await code.startRecording());
     } catch (err) {
       setProblem(err as RecordError);
