@@ -1,6 +1,6 @@
 // Voice notes in the console with Chromium's fake microphone: recorded, timed, sent, and heard by
-// the visitor as audio with a duration; a visitor's audio note plays in the console; a refused
-// microphone is explained.
+// the visitor as audio with a duration; a visitor's audio note plays in the console; a double
+// click while the microphone is being asked for records once; a refused microphone is explained.
 import { expect, it } from "vitest";
 import type { MessageDto } from "../../server/protocol.ts";
 import type { FakeMedia } from "../helpers/browser.ts";
@@ -62,6 +62,32 @@ it("a visitor's audio note plays inline in the console, with its duration shown"
       }),
   );
   expect(played).toBeGreaterThan(0);
+  expect(unexpected(errors)).toEqual([]);
+});
+
+it("a second click while the browser asks for the microphone starts no second recorder", async () => {
+  const { page, errors } = await chatOpen("allow");
+  // Hold the browser's answer until both clicks are in, as a permission prompt would; count the asks.
+  await page.evaluate(() => {
+    const w = window as unknown as { asks: number; answer: () => void };
+    const media = navigator.mediaDevices;
+    const real = media.getUserMedia.bind(media);
+    const answered = new Promise<void>((resolve) => (w.answer = resolve));
+    w.asks = 0;
+    media.getUserMedia = async (c) => {
+      w.asks++;
+      await answered;
+      return real(c);
+    };
+  });
+  const record = page.getByRole("button", { name: "Record voice note" });
+  await record.click();
+  await record.click();
+  await page.evaluate(() => (window as unknown as { answer: () => void }).answer());
+  await page.getByRole("timer", { name: "Recording time" }).waitFor();
+  expect(await page.evaluate(() => (window as unknown as { asks: number }).asks)).toBe(1);
+  await page.getByRole("button", { name: "Stop and attach" }).click();
+  await consoleTrayReady(page, 1);
   expect(unexpected(errors)).toEqual([]);
 });
 

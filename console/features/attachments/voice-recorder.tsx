@@ -38,6 +38,12 @@ function refusal(err: unknown): string {
 
 export function VoiceRecorder({ conversationId }: { conversationId: string }) {
   const rec = useRef<Recording | null>(null);
+  // True while the browser asks for the microphone: a second click then must not start a second
+  // recorder (the first one's microphone would stay on, orphaned), and leaving meanwhile must
+  // release the stream the answer brings.
+  const asking = useRef(false);
+  /** bumped when the chat changes or the recorder goes: an answer for an older one is dropped */
+  const generation = useRef(0);
   const [elapsed, setElapsed] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -48,19 +54,34 @@ export function VoiceRecorder({ conversationId }: { conversationId: string }) {
   }, [elapsed === null]);
 
   // Leaving the chat mid-recording discards it and frees the microphone.
-  useEffect(() => () => stop(false), [conversationId]);
+  useEffect(
+    () => () => {
+      generation.current++;
+      stop(false);
+    },
+    [conversationId],
+  );
 
   async function start() {
+    if (asking.current) return;
     setError(null);
     if (typeof MediaRecorder === "undefined" || !navigator.mediaDevices?.getUserMedia) {
       setError(t("voice.unsupported"));
       return;
     }
     let stream: MediaStream;
+    const mine = generation.current;
+    asking.current = true;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (err) {
-      setError(refusal(err));
+      if (mine === generation.current) setError(refusal(err));
+      return;
+    } finally {
+      asking.current = false;
+    }
+    if (mine !== generation.current) {
+      for (const track of stream.getTracks()) track.stop();
       return;
     }
     const type = preferredType();
