@@ -57,10 +57,16 @@ export interface ChatState {
   notice: "downloadFailed" | null;
 }
 
+/**
+ * What `Parley("on", "message")` handlers get: a file's name and kind only, never its URL (the
+ * host page must have no way to the bytes, which need the visitor's token anyway).
+ */
+export type HostMessageOut = HostMessage & { attachments: Pick<AttachmentDto, "name" | "kind">[] };
+
 /** What the client tells the host page (through the bridge). */
 export interface HostLink {
   unread(n: number): void;
-  message(m: HostMessage): void;
+  message(m: HostMessageOut): void;
   warn(text: string): void;
   /** a new message from the other side arrived while the panel is closed */
   ping(): void;
@@ -184,7 +190,8 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     set({ messages: mergeMessages(state.messages, mine), outbox, agentTyping: fromAgent ? false : state.agentTyping });
     if (outbox.length !== state.outbox.length) persist();
     if (live) {
-      for (const m of fresh) host.message({ id: m.id, seq: m.seq, authorKind: m.authorKind, authorName: m.authorName, body: m.body, createdAt: m.createdAt });
+      for (const m of fresh)
+        host.message({ id: m.id, seq: m.seq, authorKind: m.authorKind, authorName: m.authorName, body: m.body, createdAt: m.createdAt, attachments: (m.attachments ?? []).map((a) => ({ name: a.name, kind: a.kind })) });
       if (fromAgent && !open) host.ping();
     }
     markRead();
@@ -444,6 +451,28 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     void flush();
   };
 
+  let opening: Promise<string | null> | null = null;
+  /**
+   * Opens the conversation without a message, for a visitor whose first act is a file (an upload
+   * needs a conversation). The same key as a first text message's open, so a retry, or a text
+   * sent meanwhile, lands in this same conversation; pre-chat answers go with it. Resolves with
+   * null once `state.conversation` is there, else the error code ("network": no answer).
+   */
+  const openForFiles = (): Promise<string | null> => {
+    if (state.conversation && !state.ended) return Promise.resolve(null);
+    opening ??= call("conversation:open", { clientId: saved.openKey, ...(prechat ?? {}) })
+      .then((ack) => {
+        if (!ack) return "network";
+        if (!ack.ok) return ack.error.code;
+        adopt(ack.data.conversation);
+        receive(ack.data.messages, false);
+        void flush();
+        return null;
+      })
+      .finally(() => (opening = null));
+    return opening;
+  };
+
   function reset() {
     socket.disconnect();
     for (const key of [savedKey, outboxKey, prechatKey]) (key === savedKey ? local : session).remove(key);
@@ -514,7 +543,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
 
     send,
 
-    /** Pre-chat answers go with the first message (conversation:open). */
+    /** Pre-chat answers go with the first message or file (conversation:open); body may be "". */
     start(answers: PreChatAnswers, body: string) {
       prechat = answers;
       session.set(prechatKey, JSON.stringify(answers));
@@ -554,6 +583,8 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
       set({ conversation: null, messages: [], ended: false, rating: null, queue: null });
       if (!state.online) void refreshAvailability();
     },
+
+    openForFiles,
 
     /** the visitor's bearer token (uploads and attachment downloads carry it) */
     token: () => saved.token,

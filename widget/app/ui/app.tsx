@@ -62,12 +62,12 @@ export function App({ client, boot, onMinimize }: { client: ChatClient; boot: Wi
     footer = (
       <DetailsForm
         intro={t("prechatIntro")}
-        fields={[...prechat, MESSAGE_FIELD()]}
+        fields={[...prechat, MESSAGE_FIELD(!boot.settings.attachments.enabled)]}
         submitLabel={t("start")}
         onSubmit={(v) => {
           const fields: Record<string, string> = {};
           for (const f of prechat) if (f.key !== "name" && f.key !== "email" && v[f.key]?.trim()) fields[f.key] = v[f.key].trim();
-          client.start({ name: v.name?.trim() || undefined, email: v.email?.trim() || undefined, ...(Object.keys(fields).length ? { fields } : {}) }, v.message);
+          client.start({ name: v.name?.trim() || undefined, email: v.email?.trim() || undefined, ...(Object.keys(fields).length ? { fields } : {}) }, v.message ?? "");
           return null;
         }}
       />

@@ -33,8 +33,9 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
     requestKit();
   };
   const s = client.get();
-  // An upload belongs to a conversation: files come once the first message has opened one.
-  const files = attach.enabled && !!s.conversation && !s.ended;
+  // An upload belongs to a conversation: a first file opens it (the tray asks the client), after
+  // the pre-chat form like a first text (the composer shows only once that is answered).
+  const files = attach.enabled && !s.ended;
   const voice = files && attach.types.includes("audio");
 
   useEffect(() => {

@@ -36,4 +36,5 @@ export function DetailsForm({ intro, fields, submitLabel, onSubmit }: { intro: s
   );
 }
 
-export const MESSAGE_FIELD = (): FieldSpec => ({ key: "message", label: t("firstMessage"), type: "textarea", required: true });
+/** `required: false` lets a pre-chat visitor start with a file instead (the composer comes next). */
+export const MESSAGE_FIELD = (required = true): FieldSpec => ({ key: "message", label: t("firstMessage"), type: "textarea", required });

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentDto, AttachmentSettings } from "../../../server/protocol.ts";
 import type { ChatClient } from "../client/chat-client.ts";
-import { precheck, upload, type UploadError } from "../client/uploads.ts";
+import { precheck, upload, uploadError, type UploadError } from "../client/uploads.ts";
 import { t } from "../i18n/t.ts";
 import type { MessageKey } from "../i18n/en.ts";
 import { fileSize } from "./format.ts";
@@ -49,10 +49,17 @@ export function useTray(client: ChatClient, settings: AttachmentSettings) {
   live.current = items;
   const patch = (key: number, p: Partial<Item>) => setItems((list) => list.map((i) => (i.key === key ? { ...i, ...p } : i)));
 
-  const begin = (item: Item) => {
+  const begin = async (item: Item) => {
+    // A visitor's first file opens the conversation it will belong to; removing the file
+    // meanwhile means no upload follows.
+    let removed = false;
+    patch(item.key, { status: "up", progress: 0, error: undefined, abort: () => (removed = true) });
+    const failed = await client.openForFiles();
+    if (removed) return;
+    if (failed) return patch(item.key, { status: "bad", error: uploadError(failed), abort: undefined });
     const conv = client.get().conversation;
     const token = client.token();
-    if (!conv || !token) return patch(item.key, { status: "bad", error: "conflict" });
+    if (!conv || !token) return patch(item.key, { status: "bad", error: "conflict", abort: undefined });
     let step = -1;
     const up = upload({
       conversationId: conv.id,
@@ -91,7 +98,7 @@ export function useTray(client: ChatClient, settings: AttachmentSettings) {
         return { ...f, key: ++seq, progress: 0, status: error ? "bad" : "up", error };
       });
       setItems((list) => [...list, ...fresh]);
-      for (const i of fresh) if (!i.error) begin(i);
+      for (const i of fresh) if (!i.error) void begin(i);
     },
     remove(key: number) {
       live.current.find((i) => i.key === key)?.abort?.();
@@ -99,7 +106,7 @@ export function useTray(client: ChatClient, settings: AttachmentSettings) {
     },
     retry(key: number) {
       const item = live.current.find((i) => i.key === key);
-      if (item) begin(item);
+      if (item) void begin(item);
     },
     /** the uploaded attachments when every file is uploaded, else null */
     ready(): AttachmentDto[] | null {
