@@ -53,6 +53,24 @@ export function visitorRefused(server: TestServer, opts: VisitorOptions = {}): P
   });
 }
 
+/**
+ * How a handshake with exactly these headers (nothing added, so no Origin unless given) ends:
+ * "connected" or the refusal's code. For the origin and Referer rules.
+ */
+export function handshakeOutcome(server: TestServer, nsp: "/visitor" | "/agent", auth: Record<string, string>, headers: Record<string, string>, transport: Transport = "polling"): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = io(`${server.url}${nsp}`, { auth, extraHeaders: headers, transports: [transport], reconnection: false, forceNew: true });
+    sock.once("connect", () => {
+      sock.disconnect();
+      resolve("connected");
+    });
+    sock.once("connect_error", (err: Error & { data?: { code?: string } }) => {
+      sock.disconnect();
+      resolve(err.data?.code ?? err.message);
+    });
+  });
+}
+
 export async function login(server: TestServer, email: string, password = "correct horse battery"): Promise<{ cookie: string; agent: AgentDto }> {
   const res = await fetch(`${server.url}/api/v1/auth/login`, {
     method: "POST",

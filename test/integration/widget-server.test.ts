@@ -7,7 +7,7 @@ import type { Ack, ConversationDto, ConversationSummaryDto, MessageDto, ReadRece
 import { identityHash } from "../../server/visitors/identify.ts";
 import { dbKinds } from "../helpers/databases.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
-import { closeAllClients, connectVisitor, ok, onlineAgent, visitorRefused } from "../helpers/clients.ts";
+import { closeAllClients, connectVisitor, handshakeOutcome, ok, onlineAgent, visitorRefused } from "../helpers/clients.ts";
 import { collect, emitAck, waitFor } from "../helpers/wait.ts";
 
 let server: TestServer | undefined;
@@ -193,19 +193,7 @@ describe.each(dbKinds())("widget server on %s", (db) => {
     expect((await visitorRefused(server, { siteKey: site.key, origin: "https://evil.example" })).data?.code).toBe("forbidden");
     // Its long-polling handshake is a same-origin GET, which browsers send without Origin: the
     // Referer (the iframe page sends it to Parley only) tells where it comes from.
-    const { io } = await import("socket.io-client");
-    const attempt = (headers: Record<string, string>) =>
-      new Promise<string>((resolve) => {
-        const sock = io(`${server!.url}/visitor`, { auth: { siteKey: site.key }, extraHeaders: headers, transports: ["polling"], reconnection: false, forceNew: true });
-        sock.once("connect", () => {
-          sock.disconnect();
-          resolve("connected");
-        });
-        sock.once("connect_error", (err: Error & { data?: { code?: string } }) => {
-          sock.disconnect();
-          resolve(err.data?.code ?? err.message);
-        });
-      });
+    const attempt = (headers: Record<string, string>) => handshakeOutcome(server!, "/visitor", { siteKey: site.key }, headers);
     expect(await attempt({ referer: `${server.url}/widget/frame/${site.key}?origin=x` })).toBe("connected");
     expect(await attempt({ referer: "https://evil.example/page" })).toBe("forbidden");
     expect(await attempt({})).toBe("forbidden");

@@ -3,9 +3,8 @@
 // a <script>, a sandboxed frame's "null") or choose which Referer to leak. Only Parley's own
 // same-origin requests may go without Origin: the widget iframe's long-polling handshake.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { io } from "socket.io-client";
 import { addSite, startServer, type TestServer } from "../helpers/server.ts";
-import { closeAllClients } from "../helpers/clients.ts";
+import { closeAllClients, handshakeOutcome } from "../helpers/clients.ts";
 
 let server: TestServer;
 let siteKey: string;
@@ -21,19 +20,8 @@ afterEach(async () => {
 });
 
 /** A handshake with exactly these headers: "connected" or the refusal's code. */
-function handshake(nsp: "/visitor" | "/agent", headers: Record<string, string>, transport: "polling" | "websocket" = "polling"): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = io(`${server.url}${nsp}`, { auth: { siteKey }, extraHeaders: headers, transports: [transport], reconnection: false, forceNew: true });
-    sock.once("connect", () => {
-      sock.disconnect();
-      resolve("connected");
-    });
-    sock.once("connect_error", (err: Error & { data?: { code?: string } }) => {
-      sock.disconnect();
-      resolve(err.data?.code ?? err.message);
-    });
-  });
-}
+const handshake = (nsp: "/visitor" | "/agent", headers: Record<string, string>, transport: "polling" | "websocket" = "polling") =>
+  handshakeOutcome(server, nsp, { siteKey }, headers, transport);
 
 describe("the /visitor handshake", () => {
   test("without Origin only a Referer of Parley's own pages counts", async () => {
