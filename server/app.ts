@@ -29,7 +29,7 @@ import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
 import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
-import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections } from "./scale/connection-limit.ts";
+import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections, LISTEN_BACKLOG } from "./scale/connection-limit.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -153,7 +153,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
-        httpServer.listen(port, host, () => {
+        // A deep accept queue (Node's default is 511): after a restart thousands of clients connect
+        // within a second, and connections the kernel drops come back only on TCP's own retry
+        // schedule (1, 3, 7, 15 s...), which made the avalanche's tail.
+        httpServer.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           const addr = httpServer.address() as AddressInfo;
           const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
           resolve({ port: addr.port, url: `http://${shownHost}:${addr.port}` });

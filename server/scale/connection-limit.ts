@@ -21,8 +21,13 @@ export interface ConnectionRate {
  */
 export const DEFAULT_CONNECTION_RATE: ConnectionRate = { burst: 1_000, perSecond: 1_000 };
 
-/** Appointments are never further out than this: a client must not be parked for minutes. */
-const MAX_RETRY_AFTER_MS = 30_000;
+/** Appointments are never further out than this: a refusal is cheap, a client parked long is not. */
+const MAX_RETRY_AFTER_MS = 10_000;
+/** Refill slots are measured from finishing handshakes, but never assumed slower than this. */
+const MAX_SLOT_MS = 50;
+
+/** listen() backlog (the kernel caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 4096;
 /** Nor sooner than this: a refused client comes back no faster than a round trip is worth. */
 const MIN_RETRY_AFTER_MS = 100;
 
@@ -91,7 +96,7 @@ export function limitConnections(namespaces: GatedNamespace[], rate: ConnectionR
   // Milliseconds between finished handshakes while busy, smoothed; starts at the configured rate.
   let serviceMs = 1000 / rate.perSecond;
   let lastDone = 0;
-  const nextAppointment = appointments(() => serviceMs, now);
+  const nextAppointment = appointments(() => Math.min(MAX_SLOT_MS, serviceMs), now);
   const held = new WeakMap<GatedSocket, () => void>();
   for (const nsp of namespaces) {
     nsp.use((socket, next) => {

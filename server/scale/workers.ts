@@ -13,6 +13,7 @@ import { configFromEnv } from "../config.ts";
 import { createApp } from "../app.ts";
 import { createLogger } from "../logger.ts";
 import { migrate } from "../db/migrate.ts";
+import { LISTEN_BACKLOG } from "./connection-limit.ts";
 
 interface ReadyMessage {
   parley: "worker-ready";
@@ -50,7 +51,7 @@ export async function serveWorkers(workers: number, env: NodeJS.ProcessEnv = pro
   await Promise.all(Array.from({ length: workers - 1 }, () => fork()));
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
-    httpServer.listen(config.port, config.host, resolve);
+    httpServer.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, resolve);
   });
   const url = config.publicUrl;
   const port = (httpServer.address() as AddressInfo).port;
