@@ -4,7 +4,7 @@
 // missing row is refused and fails a test. On top, this module says for staff whether the
 // conversation's site is one of theirs, for visitors whether it is their own.
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/sqlite/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 
 export type Action =
@@ -117,16 +117,19 @@ export async function canAgentSeeSite(db: Db, agent: Staff, siteId: string): Pro
  * canAgentSeeSite for many (agent, site) pairs in two statements whatever their number (the
  * message writer checks a whole batch at once): whether each pair passes, in order.
  */
-export async function agentsSeeSites(db: Pick<Db, "site" | "siteMember">, pairs: readonly { agent: Staff; siteId: string }[]): Promise<boolean[]> {
+export async function agentsSeeSites(db: Pick<Db, "$queryRaw">, pairs: readonly { agent: Staff; siteId: string }[]): Promise<boolean[]> {
   const staff = pairs.filter((p) => p.agent.role !== "admin");
   if (staff.length === 0) return pairs.map(() => true);
   const siteIds = [...new Set(staff.map((p) => p.siteId))];
-  // The same rule as sitesWhere: open sites, and members-only ones that list the agent.
-  const open = await db.site.findMany({ where: { id: { in: siteIds }, membersOnly: false }, select: { id: true } });
+  // The same rule as sitesWhere: open sites, and members-only ones that list the agent. Raw SQL:
+  // this runs for every message batch with agents' messages (no query-compiler run).
+  const open = await db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Site" WHERE "id" IN (${Prisma.join(siteIds)}) AND "membersOnly" = ${false}`;
   const openIds = new Set(open.map((s) => s.id));
   const closedIds = siteIds.filter((id) => !openIds.has(id));
+  const agentIds = [...new Set(staff.map((p) => p.agent.agentId))];
   const members = closedIds.length
-    ? await db.siteMember.findMany({ where: { siteId: { in: closedIds }, agentId: { in: [...new Set(staff.map((p) => p.agent.agentId))] } } })
+    ? await db.$queryRaw<{ agentId: string; siteId: string }[]>`SELECT "agentId", "siteId" FROM "SiteMember"
+        WHERE "siteId" IN (${Prisma.join(closedIds)}) AND "agentId" IN (${Prisma.join(agentIds)})`
     : [];
   const member = new Set(members.map((m) => `${m.agentId}\u0000${m.siteId}`));
   return pairs.map((p) => p.agent.role === "admin" || openIds.has(p.siteId) || member.has(`${p.agent.agentId}\u0000${p.siteId}`));
