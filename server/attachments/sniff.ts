@@ -26,8 +26,16 @@ const IMAGE: [test: (b: Uint8Array) => boolean, mime: string][] = [
 const MP4_AUDIO_BRANDS = ["M4A ", "M4B ", "mp42", "isom", "iso5", "dash"];
 
 function mp3Frame(b: Uint8Array): boolean {
-  // MPEG audio frame sync (11 bits) with a valid version and layer (layer bits 00 is reserved)
-  return b.length >= 4 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x18) !== 0x08 && (b[1] & 0x06) !== 0 && (b[2] & 0xf0) !== 0xf0;
+  // MPEG audio frame sync (11 bits) with a valid version and layer II or III. Layer bits 00 are
+  // reserved, and layer I (11) is refused too: FF FE, a UTF-16LE byte order mark, would otherwise
+  // pass as a layer I frame header, and no recorder makes layer I files.
+  const layer = b[1] & 0x06;
+  return b.length >= 4 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x18) !== 0x08 && layer !== 0 && layer !== 0x06 && (b[2] & 0xf0) !== 0xf0;
+}
+
+/** An ID3v2 tag header: "ID3", major version 2-4, a revision, flags, and a 28-bit syncsafe size. */
+function id3(b: Uint8Array): boolean {
+  return ascii(b, 0, "ID3") && b.length >= 10 && b[3] >= 2 && b[3] <= 4 && b[4] !== 0xff && [6, 7, 8, 9].every((i) => b[i] < 0x80);
 }
 
 function webm(b: Uint8Array): boolean {
@@ -41,7 +49,7 @@ const AUDIO: [test: (b: Uint8Array) => boolean, mime: string][] = [
   [webm, "audio/webm"],
   [(b) => ascii(b, 0, "OggS"), "audio/ogg"],
   [(b) => ascii(b, 0, "RIFF") && ascii(b, 8, "WAVE"), "audio/wav"],
-  [(b) => ascii(b, 0, "ID3") || mp3Frame(b), "audio/mpeg"],
+  [(b) => id3(b) || mp3Frame(b), "audio/mpeg"],
   [(b) => ascii(b, 4, "ftyp") && MP4_AUDIO_BRANDS.some((brand) => ascii(b, 8, brand)), "audio/mp4"],
 ];
 
@@ -144,6 +152,9 @@ export function sniff(b: Uint8Array): Sniffed | null {
   const cfb = cfbOffice(b);
   if (cfb) return { category: "office", mime: cfb };
   if (bytes(b, 0, 0xd0, 0xcf, 0x11, 0xe0)) return null;
+  // UTF-16 text (either byte order mark) is refused: browsers decode it by its BOM, so markup in
+  // it would reach a viewer unseen by the UTF-8 markup check below.
+  if (bytes(b, 0, 0xff, 0xfe) || bytes(b, 0, 0xfe, 0xff)) return null;
   return plainText(b) ? { category: "text", mime: "text/plain" } : null;
 }
 

@@ -96,7 +96,16 @@ export const REFUSED = {
   msi: cfb("SummaryInformation"),
   mkv: pad(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x88, ...Buffer.from("matroska")])),
   empty: Buffer.alloc(0),
+  // FF FE is both a UTF-16LE byte order mark and an MPEG layer I frame header
+  utf16leHtml: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("<html><script>alert(1)</script></html>", "utf16le")]),
+  utf16beHtml: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from("<html><script>alert(1)</script></html>", "utf16le").swap16()]),
+  utf16leText: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("just words", "utf16le")]),
+  mp3LayerI: pad(Buffer.from([0xff, 0xfe, 0x90, 0x64, 0, 0, 0, 0])),
+  id3BadVersion: pad(Buffer.concat([Buffer.from("ID3"), Buffer.from([9, 0, 0, 0, 0, 0, 0])])),
 };
 
 /** plain text that mentions markup later on: text, served as a download */
 export const TEXT_WITH_SCRIPT = Buffer.from("Steps to reproduce:\n1. open the page\n2. it shows <script>document.title='pwned'</script>\n");
+
+/** "ID3" followed by markup is no ID3 tag: at most text (it does not start with markup), never audio */
+export const ID3_HTML = Buffer.from("ID3<html><script>alert(1)</script></html>");

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { sniff } from "../../server/attachments/sniff.ts";
 import { sanitizeFileName, contentDispositionName } from "../../server/attachments/names.ts";
-import { FILES, REFUSED, TEXT_WITH_SCRIPT } from "./fixtures.ts";
+import { FILES, ID3_HTML, REFUSED, TEXT_WITH_SCRIPT } from "./fixtures.ts";
 
 const ACCEPTED: [keyof typeof FILES, string, string][] = [
   ["png", "image", "image/png"],
@@ -39,6 +39,10 @@ describe("sniff", () => {
 
   it("plain text that mentions <script> after its first characters is text", () => {
     expect(sniff(TEXT_WITH_SCRIPT)).toEqual({ category: "text", mime: "text/plain" });
+  });
+
+  it("ID3 followed by markup is not audio (an ID3 tag needs version 2-4): it is text, served as a download", () => {
+    expect(sniff(ID3_HTML)).toEqual({ category: "text", mime: "text/plain" });
   });
 });
 
