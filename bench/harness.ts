@@ -111,7 +111,11 @@ export class Harness {
     // and the main thread's is the big one.
     const dir = path.join(RESULTS_DIR, "profiles", name);
     const profile = this.opts.profile && kind === "parley" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-    if (profile.length) mkdirSync(dir, { recursive: true });
+    // Fresh each run: profiles of earlier runs left beside the new ones were read as this run's.
+    if (profile.length) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    }
     const child = await Child.start<ServerMethods>(name, path.join(here, "server-child.ts"), { execArgv: ["--expose-gc", ...profile] });
     try {
       await child.call("preload", { kind, countSql: profile.length > 0 });
