@@ -10,7 +10,7 @@ import { canAgentSeeSite, conversationFor, type Principal } from "../auth/policy
 import type { AttachmentDto, AttachmentSettings, SiteSettings } from "../protocol.ts";
 import { siteSettingsOf } from "../sites/settings.ts";
 import { attachmentDtoSelect, toAttachmentDto } from "./dto.ts";
-import { sanitizeFileName } from "./names.ts";
+import { safeFileName } from "./names.ts";
 import { sniff } from "./sniff.ts";
 import type { BlobReader } from "./blobs.ts";
 
@@ -138,7 +138,7 @@ export async function storeAttachment(db: Db, target: UploadTarget, input: Uploa
         conversationId: target.conversationId,
         uploaderKind: target.uploader.kind,
         uploaderId: target.uploader.id,
-        name: sanitizeFileName(input.name),
+        name: safeFileName(input.name, sniffed.mime),
         mime: sniffed.mime,
         size: input.data.length,
         sha256: createHash("sha256").update(input.data).digest("hex"),

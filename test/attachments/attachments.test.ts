@@ -112,6 +112,14 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     }
     expect((await up("empty.txt", REFUSED.empty)).error?.code).toBe("bad_request");
 
+    // Text under a runnable name is stored, shown and downloaded under a name that opens as text.
+    for (const [name, safe] of [["invoice.hta", "invoice.hta.txt"], ["run.bat", "run.bat.txt"], ["update.ps1", "update.ps1.txt"], ["readme.md", "readme.md"]]) {
+      const text = await up(name, FILES.text);
+      expect([text.status, text.attachment?.name]).toEqual([201, safe]);
+      const got = await download(server.url, { bearer: visitor.token }, text.attachment!.url);
+      expect(got.headers.get("content-disposition")).toBe(`attachment; filename*=UTF-8''${safe}`);
+    }
+
     await setAttachmentSettings(server, { enabled: true, maxBytes: 1000, types: ["image"] });
     const pdf = await up("doc.pdf", FILES.pdf);
     expect([pdf.status, pdf.error?.code]).toEqual([415, "unsupported_type"]);
@@ -121,7 +129,7 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     await setAttachmentSettings(server, { enabled: false, maxBytes: 1000, types: ["image"] });
     expect((await up("a.png", FILES.png)).error?.code).toBe("forbidden");
     const stored = await server.app.database.prisma.attachment.count();
-    expect(stored).toBe(1);
+    expect(stored).toBe(5);
   });
 
   it("answers 413 as soon as a streamed body passes the limit, without reading the rest", async () => {

@@ -2,7 +2,7 @@
 // whatever it would be called.
 import { describe, expect, it } from "vitest";
 import { sniff } from "../../server/attachments/sniff.ts";
-import { sanitizeFileName, contentDispositionName } from "../../server/attachments/names.ts";
+import { sanitizeFileName, contentDispositionName, safeFileName } from "../../server/attachments/names.ts";
 import { FILES, ID3_HTML, REFUSED, TEXT_WITH_SCRIPT } from "./fixtures.ts";
 
 const ACCEPTED: [keyof typeof FILES, string, string][] = [
@@ -63,6 +63,35 @@ describe("file names", () => {
     const name = sanitizeFileName("x".repeat(500) + ".pdf");
     expect([...name].length).toBe(200);
     expect(name.endsWith(".pdf")).toBe(true);
+  });
+
+  it.each([
+    ["invoice.hta", "text/plain", "invoice.hta.txt"],
+    ["run.bat", "text/plain", "run.bat.txt"],
+    ["macro.vbs", "text/plain", "macro.vbs.txt"],
+    ["app.js", "text/plain", "app.js.txt"],
+    ["setup.ps1", "text/plain", "setup.ps1.txt"],
+    ["logo.svg", "text/plain", "logo.svg.txt"],
+    ["page.html", "text/plain", "page.html.txt"],
+    ["notes", "text/plain", "notes.txt"],
+    ["data.CSV", "text/plain", "data.CSV"],
+    ["server.log", "text/plain", "server.log"],
+    ["README.md", "text/plain", "README.md"],
+    ["steps.txt", "text/plain", "steps.txt"],
+    ["setup.exe", "image/png", "setup.exe.png"],
+    ["photo.JPEG", "image/jpeg", "photo.JPEG"],
+    ["report.pdf.exe", "application/pdf", "report.pdf.exe.pdf"],
+    ["voice.webm", "audio/webm", "voice.webm"],
+    ["memo.txt", "application/msword", "memo.txt.doc"],
+    ["   ", "image/png", "file.png"],
+  ])("%j stored as %s is named %j", (raw, mime, safe) => {
+    expect(safeFileName(raw, mime)).toBe(safe);
+  });
+
+  it("the appended extension survives the 200-character cut", () => {
+    const name = safeFileName("x".repeat(300) + ".hta", "text/plain");
+    expect([...name].length).toBe(200);
+    expect(name.endsWith(".txt")).toBe(true);
   });
 
   it("encodes the Content-Disposition name (RFC 5987)", () => {
