@@ -22,12 +22,23 @@ interface Candidate {
   dto: AttachmentDto;
 }
 
+/**
+ * An attachment the batch had reserved was gone or taken when the batch wrote (e.g. the orphan
+ * sweep deleted it meanwhile). The writer retries the batch item by item, so only the message
+ * that named it fails.
+ */
+export class ClaimConflict extends DomainError {
+  constructor() {
+    super("conflict", "An attachment was claimed or removed meanwhile; upload it again");
+  }
+}
+
 export interface AttachmentClaims {
   /** why this input's attachments cannot go on a message (null: they can; they are reserved for it) */
   refuse(input: ClaimInput): DomainError | null;
   /** records that `messageId` is the message `input` became; returns its attachments */
   bind(messageId: string, input: ClaimInput): AttachmentDto[];
-  /** sets messageId on every bound attachment; throws (rolling the batch back) if any was taken meanwhile */
+  /** sets messageId on every bound attachment; throws ClaimConflict (rolling the batch back) if any was taken meanwhile */
   commit(tx: Tx): Promise<ReadonlyMap<string, AttachmentDto[]>>;
 }
 
@@ -72,7 +83,7 @@ export async function attachmentClaims(tx: Tx, inputs: readonly ClaimInput[]): P
       const out = new Map<string, AttachmentDto[]>();
       for (const [messageId, wanted] of bound) {
         const res = await t.attachment.updateMany({ where: { id: { in: wanted }, messageId: null }, data: { messageId } });
-        if (res.count !== wanted.length) throw new DomainError("conflict", "An attachment was claimed meanwhile; send again");
+        if (res.count !== wanted.length) throw new ClaimConflict();
         out.set(messageId, wanted.map((id) => (found.get(id) as Candidate).dto));
       }
       return out;

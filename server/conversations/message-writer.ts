@@ -15,7 +15,7 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 import type { AttachmentDto, AuthorKind, MessageDto } from "../protocol.ts";
-import { attachmentClaims } from "../attachments/claims.ts";
+import { attachmentClaims, ClaimConflict } from "../attachments/claims.ts";
 import { recordMessages } from "../webhooks/outbox.ts";
 import type { MessageRow } from "./dto.ts";
 import { toMessageDtos } from "./message-dtos.ts";
@@ -193,15 +193,23 @@ async function guarded(
 }
 
 /**
- * Writes one batch, and when a concurrent writer beat it to a clientId (the unique key fired),
- * writes the items one by one so each gets its own answer.
+ * Writes one batch, and when a concurrent writer beat it to a clientId (the unique key fired) or
+ * an attachment it reserved was gone at write time (ClaimConflict), writes the items one by one
+ * so each gets its own answer: one bad item never fails the other messages of its batch.
  */
 export async function writeWithRetry(db: Db, inputs: readonly PostInput[], guard?: BatchGuard): Promise<Outcome[]> {
   try {
     return await writeMessages(db, inputs, guard);
   } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    if (inputs.length === 1) return writeMessages(db, inputs, guard);
+    if (!isUniqueViolation(err) && !(err instanceof ClaimConflict)) throw err;
+    if (inputs.length === 1) {
+      try {
+        return await writeMessages(db, inputs, guard);
+      } catch (again) {
+        if (again instanceof ClaimConflict) return [{ ok: false, error: again }];
+        throw again;
+      }
+    }
     const out: Outcome[] = [];
     for (const input of inputs) out.push(...(await writeWithRetry(db, [input], guard)));
     return out;
