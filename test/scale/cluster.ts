@@ -6,7 +6,7 @@ import { createAgent } from "../../server/agents/service.ts";
 import { tempDatabase, type TempDatabase } from "../helpers/databases.ts";
 import { killAllParley, startParley, uniquePrefix, type ParleyProcess, type ProcessOptions } from "./processes.ts";
 import type { Socket } from "socket.io-client";
-import type { Ack } from "../../server/protocol.ts";
+import type { Ack, ConversationSummaryDto } from "../../server/protocol.ts";
 import { Participant } from "./chat-client.ts";
 
 export const PASSWORD = "correct horse battery";
@@ -152,4 +152,15 @@ export async function openConversation(v: Participant, clientId: string, body: s
     }
   }
   throw new Error("could not open a conversation");
+}
+
+/**
+ * The visitor opens a conversation with a first message and `agent` (online, its socket watching)
+ * is assigned it: resolves with the conversation id, set on both sides.
+ */
+export async function openAssigned(visitor: Participant, agent: Participant, clientId: string, body: string): Promise<string> {
+  const assigned = new Promise<ConversationSummaryDto>((resolve) => agent.socket!.once("conversation:assigned", resolve));
+  await openConversation(visitor, clientId, body);
+  agent.conversationId = (await assigned).id;
+  return agent.conversationId;
 }

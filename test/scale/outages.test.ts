@@ -3,10 +3,9 @@
 // PostgreSQL: process A reaches it through a loopback TCP proxy that is cut and restored (the
 // shared cluster is never stopped).
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConversationSummaryDto } from "../../server/protocol.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { audit, type Participant } from "./chat-client.ts";
-import { closeClusters, openConversation, startCluster } from "./cluster.ts";
+import { closeClusters, openAssigned, startCluster } from "./cluster.ts";
 import { freePort, hasRedisServer, readyz, startRedis, stopRedis } from "./redis-server.ts";
 
 const PG = process.env.DATABASE_URL_PG;
@@ -55,9 +54,7 @@ describe("outages during traffic", () => {
     const agent = await cluster.agent("ana@example.com", () => b!.url);
     const visitor = cluster.visitor(() => a!.url);
     await visitor.start();
-    const assigned = new Promise<ConversationSummaryDto>((resolve) => agent.socket!.once("conversation:assigned", resolve));
-    await openConversation(visitor, "v-0", "Hello");
-    agent.conversationId = (await assigned).id;
+    await openAssigned(visitor, agent, "v-0", "Hello");
     expect(await readyz(a!.url, "ready")).toEqual({ status: "ready" });
 
     await converse(visitor, agent, 30, "r", async () => {
@@ -98,9 +95,7 @@ describe("outages during traffic", () => {
     const agent = await cluster.agent("ana@example.com", () => b!.url);
     const visitor = cluster.visitor(() => a!.url);
     await visitor.start();
-    const assigned = new Promise<ConversationSummaryDto>((resolve) => agent.socket!.once("conversation:assigned", resolve));
-    await openConversation(visitor, "v-0", "Hello");
-    agent.conversationId = (await assigned).id;
+    await openAssigned(visitor, agent, "v-0", "Hello");
 
     await converse(visitor, agent, 30, "p", async () => {
       proxy!.cut();

@@ -2,8 +2,7 @@
 // says degraded in /readyz and in its log, and joins the adapter once Redis answers (messages
 // then cross between processes live). A private redis-server, started only mid-test.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConversationSummaryDto } from "../../server/protocol.ts";
-import { closeClusters, openConversation, startCluster } from "./cluster.ts";
+import { closeClusters, openAssigned, openConversation, startCluster } from "./cluster.ts";
 import { freePort, hasRedisServer, readyz, startRedis, stopRedis } from "./redis-server.ts";
 
 const PG = process.env.DATABASE_URL_PG;
@@ -28,9 +27,7 @@ describe("Redis down at startup", () => {
     const agentA = await cluster.agent("ana@example.com", () => a!.url);
     const visitorA = cluster.visitor(() => a!.url);
     await visitorA.start();
-    const assigned = new Promise<ConversationSummaryDto>((resolve) => agentA.socket!.once("conversation:assigned", resolve));
-    await openConversation(visitorA, "a-0", "Hello from A");
-    agentA.conversationId = (await assigned).id;
+    await openAssigned(visitorA, agentA, "a-0", "Hello from A");
     agentA.send("a-reply", "Hi, A here");
     await visitorA.when(() => [...visitorA.log.values()].some((m) => m.clientId === "a-reply"), 15_000);
     visitorA.send("a-1", "thanks");
@@ -45,7 +42,7 @@ describe("Redis down at startup", () => {
     // Now across processes: a visitor on B is assigned to the agent on A, and they chat live.
     const visitorB = cluster.visitor(() => b!.url);
     await visitorB.start();
-    const assignedB = new Promise<ConversationSummaryDto>((resolve) => agentA.socket!.once("conversation:assigned", resolve));
+    const assignedB = new Promise<{ id: string }>((resolve) => agentA.socket!.once("conversation:assigned", resolve));
     await openConversation(visitorB, "b-0", "Hello across");
     // A second console tab of hers on A follows the new chat.
     const agentTab2 = await cluster.agent("ana@example.com", () => a!.url);
