@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { migrate } from "../../server/db/migrate.ts";
 import { openDatabase, type Database } from "../../server/db/client.ts";
 import { MessageWriter } from "../../server/conversations/message-writer.ts";
+import { messageGuard } from "../../server/realtime/message-guard.ts";
 import { DomainError } from "../../server/errors.ts";
 import { createSite } from "../../server/sites/service.ts";
 import { createVisitor } from "../../server/visitors/service.ts";
@@ -76,5 +77,37 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
     expect(await d.prisma.message.count({ where: { conversationId: closed.id } })).toBe(0);
     const conv = await d.prisma.conversation.findUniqueOrThrow({ where: { id: open.id } });
     expect(conv.firstResponseAt).not.toBeNull();
+  });
+
+  it("checks ownership, site membership and the visitor limit for a whole batch (the socket guard)", async () => {
+    temp = await tempDatabase(kind);
+    await migrate(temp.url);
+    const d = await openDatabase(temp.url);
+    opened.push(d);
+    const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
+    await d.prisma.site.update({ where: { id: site.id }, data: { membersOnly: true } });
+    const [{ visitor: mine }, { visitor: other }] = [await createVisitor(d.prisma, site.id), await createVisitor(d.prisma, site.id)];
+    const conv = await d.prisma.conversation.create({ data: { siteId: site.id, visitorId: mine.id } });
+    const agent = (email: string, role = "agent") => d.prisma.agent.create({ data: { email, name: email, role, passwordHash: "x" } });
+    const [member, outsider, admin] = [await agent("m@example.com"), await agent("o@example.com"), await agent("a@example.com", "admin")];
+    await d.prisma.siteMember.create({ data: { siteId: site.id, agentId: member.id } });
+    // Two visitor messages a minute, one already stored: the batch admits one more, in order.
+    await d.prisma.message.create({ data: { conversationId: conv.id, seq: 1, authorKind: "visitor", authorId: mine.id, body: "old", clientId: "old" } });
+    await d.prisma.conversation.update({ where: { id: conv.id }, data: { lastSeq: 1 } });
+    const w = new MessageWriter(d.prisma, messageGuard({ messagesPerMinute: 2 }));
+    const asVisitor = (visitorId: string, clientId: string) =>
+      ({ conversationId: conv.id, authorKind: "visitor" as const, authorId: visitorId, clientId, body: "x", poster: { kind: "visitor" as const, visitorId, siteId: site.id } });
+    const asAgent = (a: { id: string; role: string }, clientId: string) =>
+      ({ conversationId: conv.id, authorKind: "agent" as const, authorId: a.id, clientId, body: "x", poster: { kind: "agent" as const, agentId: a.id, role: a.role === "admin" ? ("admin" as const) : ("agent" as const) } });
+    const outcome = (p: Promise<unknown>) => p.then((r) => (r as { message: { seq: number } }).message.seq, (e: unknown) => (e as DomainError).code);
+    // One batch: every post is queued before the writer takes its next turn.
+    const results = await Promise.all(
+      [asVisitor(mine.id, "v1"), asVisitor(other.id, "x1"), asVisitor(mine.id, "v2"), asAgent(member, "m1"), asAgent(outsider, "o1"), asAgent(admin, "a1"), asVisitor(mine.id, "old")].map((i) =>
+        outcome(w.post(i)),
+      ),
+    );
+    expect(results).toEqual([2, "not_found", "rate_limited", 3, "not_found", 4, 1]);
+    const stored = await d.prisma.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
+    expect(stored.map((m) => m.clientId)).toEqual(["old", "v1", "m1", "a1"]);
   });
 });
