@@ -96,6 +96,48 @@ describe("widget: a file as the visitor's first message", () => {
     expect(await server.app.database.prisma.conversation.count()).toBe(1);
   });
 
+  it("a failed open is explained on the file; the retry opens with the same key, so one conversation and one message", async () => {
+    const { server, host, context, page } = await env.setup();
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    const agent = await onlineAgent(server, "ana@example.com");
+    // Between the chat and Parley: the first conversation:open's answer is turned into a failure
+    // (the server did open it), as when an answer is lost to a passing server problem; until the
+    // retry, the conversation's updates are held back too (else the widget learns of it from them).
+    const opens: { id: string; clientId: string }[] = [];
+    let retried = false;
+    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const parley = ws.connectToServer();
+      ws.onMessage((m) => {
+        const open = typeof m === "string" ? /^42\/visitor,(\d+)\["conversation:open",(.*)\]$/.exec(m) : null;
+        if (open) opens.push({ id: open[1], clientId: (JSON.parse(open[2]) as { clientId: string }).clientId });
+        parley.send(m);
+      });
+      parley.onMessage((m) => {
+        const ack = typeof m === "string" ? /^43\/visitor,(\d+)\[/.exec(m) : null;
+        if (ack && opens.length === 1 && ack[1] === opens[0].id) return ws.send(`43/visitor,${ack[1]}[{"ok":false,"error":{"code":"unavailable","message":"try again"}}]`);
+        if (!retried && typeof m === "string" && m.startsWith('42/visitor,["conversation:updated"')) return;
+        ws.send(m);
+      });
+    });
+    await page.goto(host.url("/"));
+    const frame = await openChat(page);
+    const received = visitorFiles(agent.socket);
+    await pick(page, frame, [{ name: "retry.pdf", mimeType: "application/pdf", buffer: pdf() }]);
+    await frame.getByText("retry.pdf could not be uploaded. Please retry.").waitFor();
+    // No half message: Send waits for the file.
+    await frame.getByRole("button", { name: "Send" }).click();
+    await frame.locator(".cmp [role=status]").getByText("Wait until every file is uploaded").waitFor();
+    retried = true;
+    await frame.getByRole("button", { name: "Retry the upload of retry.pdf" }).click();
+    await sendWhenUploaded(frame, "retry.pdf");
+    const m = await received;
+    expect(opens.length).toBe(2);
+    expect(opens[1].clientId).toBe(opens[0].clientId);
+    expect(await server.app.database.prisma.conversation.count()).toBe(1);
+    expect(await server.app.database.prisma.message.count()).toBe(1);
+    expect(m.attachments.map((a) => a.name)).toEqual(["retry.pdf"]);
+  });
+
   it("with a pre-chat form, the form is asked first; its answers go with the conversation the file opens", async () => {
     const { server, page, agent, errors } = await fresh({ preChat: { enabled: true, fields: [{ key: "name", required: true }, { key: "order", label: "Order number" }] } });
     const frame = await openChat(page);
