@@ -11,7 +11,8 @@ import { collect, waitFor } from "../helpers/wait.ts";
 import { openChat, say, useWidgetEnv } from "../helpers/widget-host.ts";
 import { agentDownload, pdf, pick, png, sendWhenUploaded, visitorFiles } from "./widget-attachments-helpers.ts";
 
-const env = useWidgetEnv();
+// Chromium's fake microphone, for the voice note that starts a chat (it changes nothing else).
+const env = useWidgetEnv({ media: "allow" });
 
 // What the host page's Parley("on", "message") handler gets, kept as JSON.
 const RECORDER = `<script>
@@ -68,6 +69,23 @@ describe("widget: a file as the visitor's first message", () => {
     await say(frame, "and a question");
     expect((await later).conversationId).toBe(conv.id);
     expect(errors.errors).toEqual([]);
+  });
+
+  it("a voice note as the first message opens the conversation and reaches the agent as audio", async () => {
+    const { server, page, agent } = await fresh();
+    const frame = await openChat(page);
+    const assigned = waitFor<ConversationSummaryDto>(agent.socket, "conversation:assigned");
+    const received = visitorFiles(agent.socket);
+    await frame.getByRole("button", { name: "Record a voice note" }).click();
+    await frame.getByRole("timer").getByText("Recording 0:01").waitFor();
+    await frame.getByRole("button", { name: "Stop recording" }).click();
+    const conv = await assigned;
+    await sendWhenUploaded(frame, "voice-note.webm");
+    const m = await received;
+    expect(m.conversationId).toBe(conv.id);
+    expect(m.attachments[0]).toMatchObject({ kind: "audio", mime: "audio/webm" });
+    expect(m.attachments[0].durationMs).toBeGreaterThanOrEqual(1000);
+    expect(await server.app.database.prisma.message.count()).toBe(1);
   });
 
   it("two files pasted at once, before any message, open one conversation and go in one message", async () => {
