@@ -77,7 +77,7 @@ export interface UploadTarget {
  * Everything that can refuse an upload before its bytes are read: the caller's right to write in
  * the conversation, a closed conversation, a blocked visitor, attachments switched off, the rates.
  */
-export async function prepareUpload(db: Db, p: Principal, input: { conversationId: string; ip: string }, limits: UploadLimits): Promise<UploadTarget> {
+export async function prepareUpload(db: Db, p: Principal, input: { conversationId: string; ip: string; declaredBytes?: number }, limits: UploadLimits): Promise<UploadTarget> {
   const uploader = uploaderOf(p);
   const conv = await conversationFor(db, p, "conversation:write", input.conversationId);
   if (p.kind === "visitor" && (await isBlocked(db, { siteId: conv.siteId, visitorId: p.visitorId, ip: input.ip }))) {
@@ -87,22 +87,43 @@ export async function prepareUpload(db: Db, p: Principal, input: { conversationI
   const site = await db.site.findUniqueOrThrow({ where: { id: conv.siteId }, select: { settings: true } });
   const settings = effectiveSettings(siteSettingsOf(site).attachments, limits.capBytes);
   if (!settings.enabled) throw new DomainError("forbidden", "This site does not take attachments");
+  const target = { conversationId: conv.id, siteId: conv.siteId, uploader, settings };
+  // Early answer when the uploader's unsent files already fill their allowance (the body is not
+  // read); storeAttachment checks again, atomically, once the size is known.
+  if ((await pendingBytes(db, uploader)) + Math.min(input.declaredBytes ?? 1, settings.maxBytes) > pendingCap(settings)) throw pendingRefusal(settings);
   await admitUpload(db, limits, { uploader, ip: input.ip });
-  return { conversationId: conv.id, siteId: conv.siteId, uploader, settings };
+  return target;
+}
+
+/** Unsent (unclaimed) upload bytes one uploader may hold at once: 3 files of the maximum size. */
+export const PENDING_FILES = 3;
+const pendingCap = (settings: AttachmentSettings) => PENDING_FILES * settings.maxBytes;
+const pendingRefusal = (settings: AttachmentSettings) =>
+  new DomainError("rate_limited", `Too many files waiting to be sent (at most ${pendingCap(settings)} bytes): send them in a message, or wait, before uploading more`);
+
+async function pendingBytes(db: Db, uploader: Uploader): Promise<number> {
+  const sum = await db.attachment.aggregate({ where: { uploaderKind: uploader.kind, uploaderId: uploader.id, messageId: null }, _sum: { size: true } });
+  return sum._sum.size ?? 0;
 }
 
 /**
  * Per uploader and per address, counted in the database so every process counts the same
- * uploads. Count then record: processes racing at the limit may let one extra through.
+ * uploads. Record, then count what the window holds (own row included), and take the row back
+ * when over: of racing requests, each one admitted saw every admitted one recorded before it,
+ * so no more than the limit pass (at the edge, racers may all be refused; never all admitted).
  */
 async function admitUpload(db: Db, limits: UploadLimits, who: { uploader: Uploader; ip: string }): Promise<void> {
   const since = { gte: new Date(Date.now() - 60_000) };
   const byUploader = `upload:${who.uploader.kind}:${who.uploader.id}`;
   const keys: [string, number][] = [[byUploader, limits.perUploaderPerMinute]];
   if (!isLoopback(who.ip)) keys.push([`upload:ip:${who.ip}`, limits.perIpPerMinute]);
+  const rows = keys.map(([key]) => ({ id: `up_${randomBytes(12).toString("base64url")}`, key }));
+  await db.abuseEvent.createMany({ data: rows });
   const counts = await Promise.all(keys.map(([key]) => db.abuseEvent.count({ where: { key, at: since } })));
-  if (counts.some((n, i) => n >= keys[i][1])) throw new DomainError("rate_limited", "Too many uploads; wait a minute");
-  await db.abuseEvent.createMany({ data: keys.map(([key]) => ({ key })) });
+  if (counts.some((n, i) => n > keys[i][1])) {
+    await db.abuseEvent.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    throw new DomainError("rate_limited", "Too many uploads; wait a minute");
+  }
 }
 
 export function newAttachmentId(): string {
@@ -149,6 +170,12 @@ export async function storeAttachment(db: Db, target: UploadTarget, input: Uploa
     }),
     db.$executeRaw`INSERT INTO "AttachmentBlob" ("attachmentId", "data") VALUES (${id}, ${input.data})`,
   ]);
+  // Stored, then the allowance counted with it (like admitUpload): parallel uploads cannot all
+  // pass a check made before any of them was stored.
+  if ((await pendingBytes(db, target.uploader)) > pendingCap(target.settings)) {
+    await db.attachment.deleteMany({ where: { id, messageId: null } });
+    throw pendingRefusal(target.settings);
+  }
   return toAttachmentDto(row);
 }
 

@@ -88,8 +88,8 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, read
       if (!ID.test(conversationId)) throw new DomainError("bad_request", "conversationId is required");
       if (name.length === 0 || name.length > 1000) throw new DomainError("bad_request", "name is required (at most 1000 characters)");
       if (duration !== undefined && !/^\d{1,9}$/.test(duration)) throw new DomainError("bad_request", "durationMs must be a whole number of milliseconds");
-      const target = await prepareUpload(db, principal, { conversationId, ip: req.ip ?? "" }, limits);
       const declared = Number(req.headers["content-length"] ?? NaN);
+      const target = await prepareUpload(db, principal, { conversationId, ip: req.ip ?? "", declaredBytes: Number.isSafeInteger(declared) && declared > 0 ? declared : undefined }, limits);
       if (declared > target.settings.maxBytes) {
         res.setHeader("Connection", "close");
         dropBody(req, res);

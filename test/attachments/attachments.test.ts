@@ -298,6 +298,48 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     expect(await dbc.attachmentBlob.count()).toBe(0);
   });
 
+  it("parallel uploads cannot pass the per-uploader rate: recorded and counted together", async () => {
+    const before = process.env.PARLEY_UPLOADS_PER_MINUTE;
+    process.env.PARLEY_UPLOADS_PER_MINUTE = "3";
+    try {
+      server = await startServer({ db });
+      const visitor = await chat(server);
+      const up = () => upload(server!.url, { bearer: visitor.token }, visitor.conv.id, "a.png", FILES.png);
+      const burst = await Promise.all(Array.from({ length: 6 }, up));
+      const passed = burst.filter((r) => r.status === 201).length;
+      expect(passed).toBeLessThanOrEqual(3);
+      for (const r of burst.filter((x) => x.status !== 201)) expect([r.status, r.error?.code]).toEqual([429, "rate_limited"]);
+      // Racers at the edge may all be refused (never all admitted); refused tries do not count.
+      for (let i = passed; i < 3; i++) expect((await up()).status).toBe(201);
+      expect((await up()).error?.code).toBe("rate_limited");
+      expect(await server.app.database.prisma.attachment.count()).toBe(3);
+    } finally {
+      if (before === undefined) delete process.env.PARLEY_UPLOADS_PER_MINUTE;
+      else process.env.PARLEY_UPLOADS_PER_MINUTE = before;
+    }
+  });
+
+  it("an uploader's unsent files are capped at 3 × the site's limit, also for parallel uploads; sending them frees the allowance", async () => {
+    server = await startServer({ db });
+    const visitor = await chat(server);
+    await setAttachmentSettings(server, { enabled: true, maxBytes: 1000, types: ["image"] });
+    const file = Buffer.concat([FILES.png, Buffer.alloc(900 - FILES.png.length)]);
+    const up = () => upload(server!.url, { bearer: visitor.token }, visitor.conv.id, "a.png", file);
+    const burst = await Promise.all(Array.from({ length: 6 }, up));
+    const stored = burst.flatMap((r) => (r.attachment ? [r.attachment] : []));
+    expect(stored.length).toBeLessThanOrEqual(3);
+    for (const r of burst.filter((x) => x.status !== 201)) {
+      expect([r.status, r.error?.code]).toEqual([429, "rate_limited"]);
+      expect(r.error?.message).toMatch(/waiting to be sent/);
+    }
+    for (let i = stored.length; i < 3; i++) stored.push((await up()).attachment!);
+    expect((await up()).error?.code).toBe("rate_limited");
+    const pending = await server.app.database.prisma.attachment.aggregate({ where: { messageId: null }, _sum: { size: true } });
+    expect(pending._sum.size).toBe(2700);
+    ok(await send(visitor.socket, { conversationId: visitor.conv.id, clientId: "files", body: "", attachmentIds: stored.map((a) => a.id) }));
+    expect((await up()).status).toBe(201);
+  });
+
   it("PARLEY_ATTACHMENT_MAX_BYTES caps every site's limit, in the widget's config and on upload", async () => {
     const before = process.env.PARLEY_ATTACHMENT_MAX_BYTES;
     process.env.PARLEY_ATTACHMENT_MAX_BYTES = "5000";
