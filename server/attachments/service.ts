@@ -29,6 +29,8 @@ export interface UploadLimits {
   capBytes: number;
   /** uploads one process receives at once (PARLEY_UPLOAD_CONCURRENCY, 8): memory stays under this × capBytes */
   concurrency: number;
+  /** downloads one process serves at once (PARLEY_DOWNLOAD_CONCURRENCY, 8): each holds its file (and its hex) in memory */
+  downloadConcurrency: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -42,6 +44,7 @@ export function uploadLimits(env: NodeJS.ProcessEnv = process.env): UploadLimits
     perIpPerMinute: positiveInt(env.PARLEY_UPLOADS_PER_IP_MINUTE, 60),
     capBytes: positiveInt(env.PARLEY_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_CAP),
     concurrency: positiveInt(env.PARLEY_UPLOAD_CONCURRENCY, 8),
+    downloadConcurrency: positiveInt(env.PARLEY_DOWNLOAD_CONCURRENCY, 8),
   };
 }
 

@@ -74,6 +74,7 @@ function readBounded(req: Request, max: number): Promise<Buffer<ArrayBuffer> | "
 export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, readBlob: BlobReader): Router {
   const r = Router();
   let inFlight = 0;
+  let downloadsInFlight = 0;
 
   r.post(
     "/attachments",
@@ -125,6 +126,20 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, read
     route(async (req, res) => {
       const id = String(req.params.id);
       if (!ID.test(id)) throw new DomainError("not_found", "No such attachment");
+      // A download holds its whole file (and, while reading, its hex text: ~3× the size) until
+      // sent: a per-process cap bounds that memory (40 parallel 10 MiB downloads were ~300 MB).
+      if (downloadsInFlight >= limits.downloadConcurrency) {
+        res.setHeader("Retry-After", "1");
+        throw new DomainError("rate_limited", "The server is busy sending other files; retry in a moment");
+      }
+      downloadsInFlight++;
+      let released = false;
+      const release = () => {
+        if (!released) downloadsInFlight--;
+        released = true;
+      };
+      // "finish": the last byte is with the OS; "close": the client went away first
+      res.once("finish", release).once("close", release);
       const { dto, data } = await readAttachment(db, await principalOf(db, req), id, readBlob);
       const inline = (dto.kind === "image" || dto.kind === "audio") && req.query.download !== "1";
       res.setHeader("X-Content-Type-Options", "nosniff");

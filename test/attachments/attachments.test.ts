@@ -340,6 +340,38 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     expect((await up()).status).toBe(201);
   });
 
+  it("PARLEY_DOWNLOAD_CONCURRENCY caps the downloads a process serves at once (429 rate_limited beyond)", async () => {
+    const before = process.env.PARLEY_DOWNLOAD_CONCURRENCY;
+    process.env.PARLEY_DOWNLOAD_CONCURRENCY = "1";
+    try {
+      server = await startServer({ db });
+      const visitor = await chat(server);
+      // 9 MiB: more than the loopback socket buffers hold, so an unread response stays unfinished.
+      const big = Buffer.alloc(9 * 1024 * 1024, 0x61);
+      const file = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.txt", big)).attachment!;
+      // The first download: headers received, body left unread, so the server is still sending.
+      const first = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(`${server!.url}${file.url}`, { headers: { authorization: `Bearer ${visitor.token}` } }, (res) => {
+          res.pause();
+          resolve(res);
+        }).on("error", reject);
+      });
+      expect(first.statusCode).toBe(200);
+      const second = await download(server.url, { bearer: visitor.token }, file.url);
+      expect([second.status, second.headers.get("retry-after"), JSON.parse(second.bytes.toString()).error.code]).toEqual([429, "1", "rate_limited"]);
+      // Once the first is read to the end, the slot is free again.
+      let received = 0;
+      first.on("data", (c: Buffer) => (received += c.length));
+      await new Promise((resolve) => first.on("end", resolve).resume());
+      expect(received).toBe(big.length);
+      const third = await download(server.url, { bearer: visitor.token }, file.url);
+      expect([third.status, third.bytes.length]).toEqual([200, big.length]);
+    } finally {
+      if (before === undefined) delete process.env.PARLEY_DOWNLOAD_CONCURRENCY;
+      else process.env.PARLEY_DOWNLOAD_CONCURRENCY = before;
+    }
+  });
+
   it("PARLEY_ATTACHMENT_MAX_BYTES caps every site's limit, in the widget's config and on upload", async () => {
     const before = process.env.PARLEY_ATTACHMENT_MAX_BYTES;
     process.env.PARLEY_ATTACHMENT_MAX_BYTES = "5000";
