@@ -52,6 +52,18 @@ export async function openConversationOf(db: Db, visitorId: string) {
   });
 }
 
+/** openConversationOf for many visitors in one query (batched handshakes after a restart). */
+export async function openConversationsOf(db: Db, visitorIds: string[]) {
+  const rows = await db.conversation.findMany({
+    where: { visitorId: { in: visitorIds }, status: { not: "closed" } },
+    orderBy: { createdAt: "desc" },
+    include: withAssignee,
+  });
+  const byVisitor = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) if (!byVisitor.has(row.visitorId)) byVisitor.set(row.visitorId, row);
+  return byVisitor;
+}
+
 /**
  * Opens a conversation for a visitor, or returns the open one. A retried open (same clientId)
  * returns the conversation it created, by the unique (visitorId, openKey) key.

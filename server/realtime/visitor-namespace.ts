@@ -48,6 +48,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   const siteByKey = batchLoader(async (keys: string[]) => new Map((await db.site.findMany({ where: { key: { in: keys } } })).map((site) => [site.key, site])));
   const visitorByTokenHash = batchLoader(async (hashes: string[]) => new Map((await db.visitor.findMany({ where: { tokenHash: { in: hashes } } })).map((v) => [v.tokenHash, v])));
   const sitesWithBlocks = batchLoader(async (siteIds: string[]) => new Map((await db.visitorBlock.findMany({ where: { siteId: { in: siteIds } }, select: { siteId: true }, distinct: ["siteId"] })).map((b) => [b.siteId, true])));
+  const openConversationOf = batchLoader((visitorIds: string[]) => conversations.openConversationsOf(db, visitorIds));
   const lastSeen = writeBehind(
     (ids: string[]) => db.visitor.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } }),
     (err) => log.warn({ err }, "visitor last-seen update failed"),
@@ -90,7 +91,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   });
 
   nsp.on("connection", (socket) => {
-    void onConnection(socket, deps, admitIpMessage, (id) => lastSeen.add(id)).catch((err: unknown) => {
+    void onConnection(socket, deps, admitIpMessage, { touch: (id) => lastSeen.add(id), openConversationOf }).catch((err: unknown) => {
       log.error({ err }, "visitor connection setup failed");
       socket.disconnect(true);
     });
@@ -100,7 +101,14 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
 /** The visitor row the handshake read or created, handed to the connection (no second read). */
 const handshakeVisitor = new WeakMap<VisitorSocket, VisitorRow>();
 
-async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMessage: (ip: string) => void, touch: (visitorId: string) => void): Promise<void> {
+/** The connection's share of the handshake batching (setupVisitorNamespace). */
+interface Batched {
+  /** records the visitor's last-seen time, written behind */
+  touch(visitorId: string): void;
+  openConversationOf(visitorId: string): Promise<Awaited<ReturnType<typeof conversations.openConversationOf>> | undefined>;
+}
+
+async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMessage: (ip: string) => void, batched: Batched): Promise<void> {
   const { db, config, log, metrics, notifier } = deps;
   const { siteId, visitorId } = socket.data;
   metrics.visitorsConnected.inc();
@@ -213,9 +221,9 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
 
   await socket.join(rooms.visitor(visitorId));
   const row = handshakeVisitor.get(socket) ?? (await db.visitor.findUniqueOrThrow({ where: { id: visitorId } }));
-  touch(visitorId);
+  batched.touch(visitorId);
   const visitor = { ...row, lastSeenAt: new Date() };
-  const open = await conversations.openConversationOf(db, visitorId);
+  const open = await batched.openConversationOf(visitorId);
   socket.emit("session", { token: socket.data.token, visitor: toVisitorDto(visitor), conversation: open ? toConversationDto(open) : null });
   if (open?.status === "queued") await notifier.queuePositions(siteId);
 }
