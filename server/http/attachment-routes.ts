@@ -12,18 +12,29 @@ import { DomainError } from "../errors.ts";
 import { prepareUpload, readAttachment, storeAttachment, type UploadLimits } from "../attachments/service.ts";
 import { contentDispositionName } from "../attachments/names.ts";
 import type { BlobReader } from "../attachments/blobs.ts";
-import { callerOf } from "./authn.ts";
-import { route, sendError } from "./routes-kit.ts";
+import { z } from "zod";
+import { callerOf, visitorTokenOf } from "./authn.ts";
+import { parseBody, route } from "./routes-kit.ts";
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const VISITOR_BEARER = /^Bearer\s+(v_\S+)\s*$/;
+
+/** The upload's query string (docs/attachments.md); the body is the file itself. */
+const uploadQuery = z.object({
+  conversationId: z.string({ error: "conversationId is required" }).regex(ID, "conversationId is not a conversation id"),
+  name: z.string({ error: "name is required" }).min(1, "name is required").max(1000, "name may be at most 1000 characters"),
+  durationMs: z
+    .string()
+    .regex(/^\d{1,9}$/, "durationMs must be a whole number of milliseconds")
+    .transform(Number)
+    .optional(),
+});
 export const ATTACHMENT_CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 /** after a 413 the rest of the body is not read; the connection is closed after this grace */
 const REFUSED_BODY_GRACE_MS = 2000;
 
 /** A visitor token (the widget's) or an agent session; API tokens and anonymous callers are refused downstream. */
 async function principalOf(db: Db, req: Request): Promise<Principal> {
-  const token = VISITOR_BEARER.exec(req.headers.authorization ?? "")?.[1];
+  const token = visitorTokenOf(req);
   if (token) {
     const v = await db.visitor.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, siteId: true, externalId: true } });
     if (!v) throw new DomainError("unauthorized", "Unknown visitor token");
@@ -32,11 +43,6 @@ async function principalOf(db: Db, req: Request): Promise<Principal> {
   const caller = await callerOf(db, req);
   if (!caller) return { kind: "anonymous" };
   return caller.kind === "agent" ? caller : { kind: "token", scopes: caller.scopes };
-}
-
-function queryString(req: Request, key: string): string | undefined {
-  const v = req.query[key];
-  return typeof v === "string" ? v : undefined;
 }
 
 /** Stops reading a refused body: the client has its answer; the connection goes after a grace. */
@@ -83,12 +89,7 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, read
       const principal = await principalOf(db, req);
       if (principal.kind === "anonymous") throw new DomainError("unauthorized", "Send the visitor token or sign in");
       if (principal.kind === "token") throw new DomainError("forbidden", "Attachments are uploaded by a conversation's visitor or an agent");
-      const conversationId = queryString(req, "conversationId") ?? "";
-      const name = queryString(req, "name") ?? "";
-      const duration = queryString(req, "durationMs");
-      if (!ID.test(conversationId)) throw new DomainError("bad_request", "conversationId is required");
-      if (name.length === 0 || name.length > 1000) throw new DomainError("bad_request", "name is required (at most 1000 characters)");
-      if (duration !== undefined && !/^\d{1,9}$/.test(duration)) throw new DomainError("bad_request", "durationMs must be a whole number of milliseconds");
+      const { conversationId, name, durationMs } = parseBody(uploadQuery, req.query);
       const declared = Number(req.headers["content-length"] ?? NaN);
       const target = await prepareUpload(db, principal, { conversationId, ip: req.ip ?? "", declaredBytes: Number.isSafeInteger(declared) && declared > 0 ? declared : undefined }, limits);
       if (declared > target.settings.maxBytes) {
@@ -112,7 +113,7 @@ export function attachmentRoutes(db: Db, log: Logger, limits: UploadLimits, read
           dropBody(req, res);
           throw new DomainError("too_large", `Files may be at most ${target.settings.maxBytes} bytes`);
         }
-        const attachment = await storeAttachment(db, target, { name, durationMs: duration === undefined ? null : Number(duration), data });
+        const attachment = await storeAttachment(db, target, { name, durationMs: durationMs ?? null, data });
         log.info({ attachmentId: attachment.id, conversationId, uploader: target.uploader.kind, mime: attachment.mime, size: attachment.size, ms: Date.now() - started }, "attachment uploaded");
         res.status(201).json({ attachment });
       } finally {

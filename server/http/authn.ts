@@ -23,6 +23,11 @@ export function callerOf(db: Db, req: Request): Promise<Caller | null> {
 /** The widget's visitor token, sent as `Authorization: Bearer v_...`. */
 export const VISITOR_BEARER = /^Bearer\s+(v_\S+)\s*$/;
 
+/** The visitor token of the request, or null when it sends none. */
+export function visitorTokenOf(req: Request): string | null {
+  return VISITOR_BEARER.exec(req.headers.authorization ?? "")?.[1] ?? null;
+}
+
 /**
  * The caller's role for the policy gate. A visitor token only claims the visitor role here: the
  * routes that accept one check it themselves (after answering CORS, so the widget on an allowed

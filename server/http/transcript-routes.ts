@@ -20,17 +20,12 @@ import { transcriptHtml, TRANSCRIPT_HTML_CSP } from "../transcripts/html.ts";
 import { parseExportQuery, planExport } from "../transcripts/export-filter.ts";
 import { countingMessages, csvChunks, exportTranscripts, ndjsonChunks, type ExportEvent } from "../transcripts/export-stream.ts";
 import { withAbsoluteUrls } from "../attachments/dto.ts";
-import { callerOf } from "./authn.ts";
+import { callerOf, visitorTokenOf as visitorToken } from "./authn.ts";
 import { route } from "./routes-kit.ts";
 
 export { TRANSCRIPT_SCOPE };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const VISITOR_BEARER = /^Bearer\s+(v_\S+)\s*$/;
-
-function visitorToken(req: Request): string | null {
-  return VISITOR_BEARER.exec(req.headers.authorization ?? "")?.[1] ?? null;
-}
 
 async function staffReader(db: Db, req: Request): Promise<TranscriptReader> {
   if (visitorToken(req)) throw new DomainError("forbidden", "Visitors can download only their own plain-text transcript");

@@ -112,6 +112,20 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     }
     expect((await up("empty.txt", REFUSED.empty)).error?.code).toBe("bad_request");
 
+    // The query is validated like every body (zod, "field: why"), after the caller is known.
+    const raw = async (query: string) => {
+      const res = await fetch(`${server!.url}/api/v1/attachments?${query}`, { method: "POST", headers: { authorization: `Bearer ${visitor.token}` }, body: FILES.png });
+      return [res.status, ((await res.json()) as { error: { code: string; message: string } }).error] as const;
+    };
+    const conv = `conversationId=${visitor.conv.id}`;
+    expect(await raw("name=a.png")).toEqual([400, { code: "bad_request", message: "conversationId: conversationId is required" }]);
+    expect(await raw("conversationId=../x&name=a.png")).toEqual([400, { code: "bad_request", message: "conversationId: conversationId is not a conversation id" }]);
+    expect(await raw(conv)).toEqual([400, { code: "bad_request", message: "name: name is required" }]);
+    expect(await raw(`${conv}&name=${"x".repeat(1001)}`)).toEqual([400, { code: "bad_request", message: "name: name may be at most 1000 characters" }]);
+    expect(await raw(`${conv}&name=a.png&name=b.png`)).toEqual([400, { code: "bad_request", message: "name: name is required" }]);
+    expect(await raw(`${conv}&name=a.ogg&durationMs=1.5`)).toEqual([400, { code: "bad_request", message: "durationMs: durationMs must be a whole number of milliseconds" }]);
+    expect((await fetch(`${server.url}/api/v1/attachments?name=a.png`, { method: "POST", body: FILES.png })).status).toBe(401);
+
     // Text under a runnable name is stored, shown and downloaded under a name that opens as text.
     for (const [name, safe] of [["invoice.hta", "invoice.hta.txt"], ["run.bat", "run.bat.txt"], ["update.ps1", "update.ps1.txt"], ["readme.md", "readme.md"]]) {
       const text = await up(name, FILES.text);
