@@ -114,7 +114,7 @@ describe("widget: a file as the visitor's first message", () => {
     expect(await server.app.database.prisma.conversation.count()).toBe(1);
   });
 
-  it("a failed open is explained on the file; the retry opens with the same key, so one conversation and one message", async () => {
+  it("a failed open is explained on the file like a refused message; the retry opens with the same key, so one conversation and one message", async () => {
     const { server, host, context, page } = await env.setup();
     await addAgent(server, { email: "ana@example.com", name: "Ana" });
     const agent = await onlineAgent(server, "ana@example.com");
@@ -141,7 +141,8 @@ describe("widget: a file as the visitor's first message", () => {
     const frame = await openChat(page);
     const received = visitorFiles(agent.socket);
     await pick(page, frame, [{ name: "retry.pdf", mimeType: "application/pdf", buffer: pdf() }]);
-    await frame.getByText("retry.pdf could not be uploaded. Please retry.").waitFor();
+    // Explained like a refused first message would be, on the file, with a retry.
+    await frame.locator(".tr [role=alert]").getByText("Not sent: something went wrong").waitFor();
     // No half message: Send waits for the file.
     await frame.getByRole("button", { name: "Send" }).click();
     await frame.locator(".cmp [role=status]").getByText("Wait until every file is uploaded").waitFor();

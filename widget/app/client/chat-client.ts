@@ -88,6 +88,18 @@ const RETRYABLE = new Set(["rate_limited", "unavailable", "internal"]);
 // "blocked": an agent blocked this visitor; retrying would only be refused again
 const REFUSED = new Set(["forbidden", "not_found", "bad_request", "blocked"]);
 
+/** A refused message's reason (catalogue key), shown as "Not sent: …". */
+const refusal = (code: string) => (code === "too_large" ? "errTooLong" : code === "rate_limited" ? "errTooFast" : code === "conflict" ? "errClosed" : "errOther");
+
+/**
+ * Why the conversation a first file needed did not open: no answer ("network"), else the reason
+ * a refused first message would show, and whether trying again can help.
+ */
+export interface OpenFailure {
+  reason: "network" | ReturnType<typeof refusal>;
+  retry: boolean;
+}
+
 export type ChatClient = ReturnType<typeof createChatClient>;
 
 /** Where the visitor's token (local: survives the browser session) and outbox (session) live. */
@@ -217,7 +229,6 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     void call("conversation:read", { conversationId: conv.id, seq });
   };
 
-  const refusal = (code: string) => (code === "too_large" ? "errTooLong" : code === "rate_limited" ? "errTooFast" : code === "conflict" ? "errClosed" : "errOther");
 
   const scheduleRetry = () => {
     clearTimeout(retryTimer);
@@ -451,19 +462,19 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     void flush();
   };
 
-  let opening: Promise<string | null> | null = null;
+  let opening: Promise<OpenFailure | null> | null = null;
   /**
    * Opens the conversation without a message, for a visitor whose first act is a file (an upload
    * needs a conversation). The same key as a first text message's open, so a retry, or a text
    * sent meanwhile, lands in this same conversation; pre-chat answers go with it. Resolves with
-   * null once `state.conversation` is there, else the error code ("network": no answer).
+   * null once `state.conversation` is there, else why not.
    */
-  const openForFiles = (): Promise<string | null> => {
+  const openForFiles = (): Promise<OpenFailure | null> => {
     if (state.conversation && !state.ended) return Promise.resolve(null);
     opening ??= call("conversation:open", { clientId: saved.openKey, ...(prechat ?? {}) })
-      .then((ack) => {
-        if (!ack) return "network";
-        if (!ack.ok) return ack.error.code;
+      .then((ack): OpenFailure | null => {
+        if (!ack) return { reason: "network", retry: true };
+        if (!ack.ok) return { reason: refusal(ack.error.code), retry: RETRYABLE.has(ack.error.code) };
         adopt(ack.data.conversation);
         receive(ack.data.messages, false);
         void flush();

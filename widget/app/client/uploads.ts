@@ -6,7 +6,7 @@ import type { AttachmentCategory, AttachmentDto, AttachmentSettings } from "../.
 /** Why an upload did not succeed; "network" when no answer came, "other" for anything unexpected. */
 export type UploadError = "too_large" | "unsupported_type" | "rate_limited" | "blocked" | "conflict" | "network" | "other";
 
-const KNOWN = new Set<string>(["too_large", "unsupported_type", "rate_limited", "blocked", "conflict", "network"]);
+const KNOWN = new Set<string>(["too_large", "unsupported_type", "rate_limited", "blocked", "conflict"]);
 
 export interface UploadRequest {
   conversationId: string;
@@ -23,12 +23,6 @@ export interface Upload {
   abort(): void;
 }
 
-/** An error code (an upload's, or the conversation:open a first file needed) as the tray explains it. */
-export function uploadError(code: string): UploadError {
-  // forbidden: the site turned attachments off since the page loaded; same sentence as blocked
-  return KNOWN.has(code) ? (code as UploadError) : code === "forbidden" ? "blocked" : "other";
-}
-
 /** Rejects with an UploadError; an aborted upload rejects with "aborted". */
 export function upload(req: UploadRequest): Upload {
   const xhr = new XMLHttpRequest();
@@ -41,7 +35,9 @@ export function upload(req: UploadRequest): Upload {
     xhr.onload = () => {
       const data = xhr.response as { attachment?: AttachmentDto; error?: { code?: string } } | null;
       if (xhr.status === 201 && data?.attachment) return resolve(data.attachment);
-      reject(xhr.status === 413 ? "too_large" : uploadError(data?.error?.code ?? ""));
+      const code = data?.error?.code ?? "";
+      // forbidden: the site turned attachments off since the page loaded; same sentence as blocked
+      reject(KNOWN.has(code) ? code : code === "forbidden" ? "blocked" : xhr.status === 413 ? "too_large" : "other");
     };
     xhr.onerror = xhr.ontimeout = () => reject("network");
     xhr.onabort = () => reject("aborted");

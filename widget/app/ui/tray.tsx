@@ -3,8 +3,8 @@
 // never sent without a file the visitor meant to send with it.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AttachmentDto, AttachmentSettings } from "../../../server/protocol.ts";
-import type { ChatClient } from "../client/chat-client.ts";
-import { precheck, upload, uploadError, type UploadError } from "../client/uploads.ts";
+import type { ChatClient, OpenFailure } from "../client/chat-client.ts";
+import { precheck, upload, type UploadError } from "../client/uploads.ts";
 import { t } from "../i18n/t.ts";
 import type { MessageKey } from "../i18n/en.ts";
 import { fileSize } from "./format.ts";
@@ -22,6 +22,8 @@ interface Item extends NewFile {
   progress: number;
   status: "up" | "ok" | "bad";
   error?: UploadError;
+  /** the conversation this first file needed was refused: said like a refused message */
+  refused?: { reason: Exclude<OpenFailure["reason"], "network">; retry: boolean };
   done?: AttachmentDto;
   abort?: () => void;
 }
@@ -53,10 +55,11 @@ export function useTray(client: ChatClient, settings: AttachmentSettings) {
     // A visitor's first file opens the conversation it will belong to; removing the file
     // meanwhile means no upload follows.
     let removed = false;
-    patch(item.key, { status: "up", progress: 0, error: undefined, abort: () => (removed = true) });
+    patch(item.key, { status: "up", progress: 0, error: undefined, refused: undefined, abort: () => (removed = true) });
     const failed = await client.openForFiles();
     if (removed) return;
-    if (failed) return patch(item.key, { status: "bad", error: uploadError(failed), abort: undefined });
+    // No answer at all reads like an upload cut off; a refusal like a refused first message.
+    if (failed) return patch(item.key, failed.reason === "network" ? { status: "bad", error: "network", abort: undefined } : { status: "bad", refused: { reason: failed.reason, retry: failed.retry }, abort: undefined });
     const conv = client.get().conversation;
     const token = client.token();
     if (!conv || !token) return patch(item.key, { status: "bad", error: "conflict", abort: undefined });
@@ -161,16 +164,16 @@ export function TrayList({ tray, maxBytes }: { tray: Tray; maxBytes: number }) {
             <span class="fn" dir="auto">
               {i.name}
             </span>
-            {i.status === "bad" && i.error ? (
+            {i.status === "bad" && (i.error || i.refused) ? (
               <span class="fs err" role="alert">
-                {t(MESSAGES[i.error], { name: i.name, max: fileSize(maxBytes) })}
+                {i.refused ? t("notSent", { reason: t(i.refused.reason) }) : i.error ? t(MESSAGES[i.error], { name: i.name, max: fileSize(maxBytes) }) : null}
               </span>
             ) : (
               <span class="fs">{fileSize(i.body.size)}</span>
             )}
             {i.status === "up" ? <progress max={1} value={i.progress} aria-label={t("uploading", { name: i.name, percent: Math.round(i.progress * 100) })} /> : null}
           </span>
-          {i.status === "bad" && i.error && RETRYABLE.has(i.error) ? (
+          {i.status === "bad" && (i.refused ? i.refused.retry : i.error && RETRYABLE.has(i.error)) ? (
             <button type="button" class="ib" aria-label={t("retryUpload", { name: i.name })} title={t("retryUpload", { name: i.name })} onClick={() => tray.retry(i.key)}>
               <Icon name="retry" />
             </button>
