@@ -14,7 +14,14 @@ export const attributes = z.record(z.string().min(1).max(64), scalar).refine((r)
 const name = z.string().trim().min(1).max(120);
 const email = z.email().max(254);
 
-export const visitorAuth = z.strictObject({ siteKey: z.string().min(1).max(64), token: z.string().min(1).max(128).optional() });
+export const visitorAuth = z.strictObject({
+  siteKey: z.string().min(1).max(64),
+  token: z.string().min(1).max(128).optional(),
+  // socket.io-client adds these to the handshake when it reconnects, for connection state
+  // recovery (on with REDIS_URL); Socket.IO itself reads them, Parley ignores them.
+  pid: z.string().max(64).optional(),
+  offset: z.string().max(64).optional(),
+});
 
 export const openConversation = z.strictObject({
   clientId,
