@@ -187,27 +187,35 @@ export interface StoredAttachment {
   data: Uint8Array;
 }
 
+/** The scope an API token needs to read conversations (REST), and so their messages' attachments. */
+export const ATTACHMENT_TOKEN_SCOPE = "conversations:read";
+
 /**
  * The attachment and its bytes if `p` may read it: exactly the conversation's readers, once a
- * message holds it (never a private note's to a visitor); before that, only its uploader. Anything
- * else is "not found", so ids cannot be probed.
+ * message holds it (never a private note's to a visitor); before that, only its uploader. API
+ * tokens with the conversations:read scope read what the REST API shows them (every site's
+ * messages, notes included; integrations get the URLs in webhooks and exports), never a pending
+ * upload. Anything else is "not found", so ids cannot be probed.
  */
 export async function readAttachment(db: Db, p: Principal, id: string, readBlob: BlobReader): Promise<StoredAttachment> {
   const missing = new DomainError("not_found", "No such attachment");
   if (p.kind === "anonymous") throw new DomainError("unauthorized", "Sign in or send the visitor token");
-  if (p.kind === "token") throw new DomainError("forbidden", "Attachments are read with a visitor token or an agent session");
+  if (p.kind === "token" && !p.scopes.includes(ATTACHMENT_TOKEN_SCOPE) && !p.scopes.includes("*")) {
+    throw new DomainError("forbidden", `This token lacks the ${ATTACHMENT_TOKEN_SCOPE} scope`);
+  }
   const row = await db.attachment.findUnique({
     where: { id },
     select: { ...attachmentDtoSelect, siteId: true, uploaderKind: true, uploaderId: true, messageId: true, message: { select: { note: true } }, conversation: { select: { visitorId: true } } },
   });
   if (!row) throw missing;
-  const uploader = uploaderOf(p);
-  const isUploader = row.uploaderKind === uploader.kind && row.uploaderId === uploader.id;
+  const uploader = p.kind === "token" ? null : uploaderOf(p);
+  const isUploader = uploader !== null && row.uploaderKind === uploader.kind && row.uploaderId === uploader.id;
   if (row.messageId === null && !isUploader) throw missing;
+  // (tokens: every site; they are installation-wide, like the REST API they belong to)
   if (p.kind === "visitor") {
     if (row.siteId !== p.siteId || row.conversation.visitorId !== p.visitorId) throw missing;
     if (row.message?.note) throw missing;
-  } else if (!(await canAgentSeeSite(db, p, row.siteId))) {
+  } else if (p.kind === "agent" && !(await canAgentSeeSite(db, p, row.siteId))) {
     throw missing;
   }
   const data = await readBlob(db, id);

@@ -220,7 +220,8 @@ export const HTTP_ROUTES: Record<string, Action> = {
   "GET /api/v1/widget/config/:siteKey": "public",
   "GET /api/v1/openapi.json": "public",
   // attachments (docs/attachments.md): the visitor's own conversation or an agent of its site;
-  // a pending upload only for its uploader (attachments/service.ts)
+  // a pending upload only for its uploader; API tokens download (never upload) with the
+  // conversations:read scope, like the REST messages that list them (attachments/service.ts)
   "POST /api/v1/attachments": "conversation:write",
   "GET /api/v1/attachments/:id": "conversation:read",
   // CORS preflights answer headers only; the GET behind them is checked

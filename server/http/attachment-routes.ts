@@ -32,7 +32,7 @@ export const ATTACHMENT_CSP = "sandbox; default-src 'none'; img-src 'self'; medi
 /** after a 413 the rest of the body is not read; the connection is closed after this grace */
 const REFUSED_BODY_GRACE_MS = 2000;
 
-/** A visitor token (the widget's) or an agent session; API tokens and anonymous callers are refused downstream. */
+/** A visitor token (the widget's), an agent session or an API token (downloads only, with conversations:read; checked downstream). */
 async function principalOf(db: Db, req: Request): Promise<Principal> {
   const token = visitorTokenOf(req);
   if (token) {

@@ -7,6 +7,7 @@ import type { Socket } from "socket.io-client";
 import type { Ack, ConversationDto, MessageDto, TranscriptDto } from "../../server/protocol.ts";
 import { purgeExpired, DAY_MS } from "../../server/transcripts/retention.ts";
 import { sweepOrphans } from "../../server/attachments/service.ts";
+import { createToken } from "../../server/tokens/service.ts";
 import { dbKinds } from "../helpers/databases.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
 import { closeAllClients, connectVisitor, login, ok, onlineAgent } from "../helpers/clients.ts";
@@ -205,6 +206,17 @@ describe.each(dbKinds())("attachments on %s", (db) => {
     expect((await download(server.url, { cookie: olga.cookie }, file.url)).status).toBe(404);
     expect((await download(server.url, {}, file.url)).status).toBe(401);
     expect((await download(server.url, { bearer: "v_forged" }, file.url)).status).toBe(401);
+
+    // API tokens: with conversations:read, what the REST API shows (any site, never a pending upload); never uploads.
+    const reader = (await createToken(dbc, { name: "integration", scopes: ["conversations:read"] })).token;
+    const hooks = (await createToken(dbc, { name: "hooks", scopes: ["webhooks:read"] })).token;
+    const viaToken = await download(server.url, { bearer: reader }, file.url);
+    expect([viaToken.status, viaToken.bytes.equals(FILES.pdf)]).toEqual([200, true]);
+    const lacking = await download(server.url, { bearer: hooks }, file.url);
+    expect([lacking.status, JSON.parse(lacking.bytes.toString()).error.code]).toEqual([403, "forbidden"]);
+    const pending = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "later.pdf", FILES.pdf)).attachment!;
+    expect((await download(server.url, { bearer: reader }, pending.url)).status).toBe(404);
+    expect((await upload(server.url, { bearer: reader }, visitor.conv.id, "a.pdf", FILES.pdf)).status).toBe(403);
 
     // Uploading into someone else's conversation, anonymously, or as an outsider.
     expect((await upload(server.url, { bearer: other.token }, visitor.conv.id, "a.pdf", FILES.pdf)).status).toBe(404);
