@@ -156,7 +156,7 @@ const CONSOLE: Record<string, Record<string, string>> = {
   "/widget/config/{siteKey}": { get: "The widget's public configuration for a site", options: "CORS preflight for the widget's configuration" },
   "/openapi.json": { get: "This document" },
   "/attachments": { post: "Upload a file (raw body; ?conversationId&name[&durationMs]) as the conversation's visitor or an agent; see docs/attachments.md" },
-  "/attachments/{id}": { get: "An attachment's bytes, for the conversation's visitor (Bearer v_...) , an agent session or an API token with conversations:read (?download=1 forces a download)" },
+  "/attachments/{id}": { get: "An attachment's bytes, for the conversation's visitor (Bearer v_...), an agent session or an API token with conversations:read (?download=1 forces a download)" },
 };
 
 let cached: Json | null = null;
