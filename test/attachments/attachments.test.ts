@@ -17,11 +17,23 @@ import { FILES, REFUSED } from "./fixtures.ts";
 import { download, upload } from "./helpers.ts";
 
 let server: TestServer | undefined;
+const envRestores: (() => void)[] = [];
 afterEach(async () => {
   closeAllClients();
   await server?.close();
   server = undefined;
+  for (const restore of envRestores.splice(0).reverse()) restore();
 });
+
+/** Sets an environment variable for this test (limits are read when the server starts). */
+function setEnv(name: string, value: string): void {
+  const before = process.env[name];
+  process.env[name] = value;
+  envRestores.push(() => {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  });
+}
 
 const CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 
@@ -325,24 +337,18 @@ describe.each(dbKinds())("attachments on %s", (db) => {
   });
 
   it("parallel uploads cannot pass the per-uploader rate: recorded and counted together", async () => {
-    const before = process.env.PARLEY_UPLOADS_PER_MINUTE;
-    process.env.PARLEY_UPLOADS_PER_MINUTE = "3";
-    try {
-      server = await startServer({ db });
-      const visitor = await chat(server);
-      const up = () => upload(server!.url, { bearer: visitor.token }, visitor.conv.id, "a.png", FILES.png);
-      const burst = await Promise.all(Array.from({ length: 6 }, up));
-      const passed = burst.filter((r) => r.status === 201).length;
-      expect(passed).toBeLessThanOrEqual(3);
-      for (const r of burst.filter((x) => x.status !== 201)) expect([r.status, r.error?.code]).toEqual([429, "rate_limited"]);
-      // Racers at the edge may all be refused (never all admitted); refused tries do not count.
-      for (let i = passed; i < 3; i++) expect((await up()).status).toBe(201);
-      expect((await up()).error?.code).toBe("rate_limited");
-      expect(await server.app.database.prisma.attachment.count()).toBe(3);
-    } finally {
-      if (before === undefined) delete process.env.PARLEY_UPLOADS_PER_MINUTE;
-      else process.env.PARLEY_UPLOADS_PER_MINUTE = before;
-    }
+    setEnv("PARLEY_UPLOADS_PER_MINUTE", "3");
+    server = await startServer({ db });
+    const visitor = await chat(server);
+    const up = () => upload(server!.url, { bearer: visitor.token }, visitor.conv.id, "a.png", FILES.png);
+    const burst = await Promise.all(Array.from({ length: 6 }, up));
+    const passed = burst.filter((r) => r.status === 201).length;
+    expect(passed).toBeLessThanOrEqual(3);
+    for (const r of burst.filter((x) => x.status !== 201)) expect([r.status, r.error?.code]).toEqual([429, "rate_limited"]);
+    // Racers at the edge may all be refused (never all admitted); refused tries do not count.
+    for (let i = passed; i < 3; i++) expect((await up()).status).toBe(201);
+    expect((await up()).error?.code).toBe("rate_limited");
+    expect(await server.app.database.prisma.attachment.count()).toBe(3);
   });
 
   it("an uploader's unsent files are capped at 3 × the site's limit, also for parallel uploads; sending them frees the allowance", async () => {
@@ -367,50 +373,38 @@ describe.each(dbKinds())("attachments on %s", (db) => {
   });
 
   it("PARLEY_DOWNLOAD_CONCURRENCY caps the downloads a process serves at once (429 rate_limited beyond)", async () => {
-    const before = process.env.PARLEY_DOWNLOAD_CONCURRENCY;
-    process.env.PARLEY_DOWNLOAD_CONCURRENCY = "1";
-    try {
-      server = await startServer({ db });
-      const visitor = await chat(server);
-      // 9 MiB: more than the loopback socket buffers hold, so an unread response stays unfinished.
-      const big = Buffer.alloc(9 * 1024 * 1024, 0x61);
-      const file = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.txt", big)).attachment!;
-      // The first download: headers received, body left unread, so the server is still sending.
-      const first = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        http.get(`${server!.url}${file.url}`, { headers: { authorization: `Bearer ${visitor.token}` } }, (res) => {
-          res.pause();
-          resolve(res);
-        }).on("error", reject);
-      });
-      expect(first.statusCode).toBe(200);
-      const second = await download(server.url, { bearer: visitor.token }, file.url);
-      expect([second.status, second.headers.get("retry-after"), JSON.parse(second.bytes.toString()).error.code]).toEqual([429, "1", "rate_limited"]);
-      // Once the first is read to the end, the slot is free again.
-      let received = 0;
-      first.on("data", (c: Buffer) => (received += c.length));
-      await new Promise((resolve) => first.on("end", resolve).resume());
-      expect(received).toBe(big.length);
-      const third = await download(server.url, { bearer: visitor.token }, file.url);
-      expect([third.status, third.bytes.length]).toEqual([200, big.length]);
-    } finally {
-      if (before === undefined) delete process.env.PARLEY_DOWNLOAD_CONCURRENCY;
-      else process.env.PARLEY_DOWNLOAD_CONCURRENCY = before;
-    }
+    setEnv("PARLEY_DOWNLOAD_CONCURRENCY", "1");
+    server = await startServer({ db });
+    const visitor = await chat(server);
+    // 9 MiB: more than the loopback socket buffers hold, so an unread response stays unfinished.
+    const big = Buffer.alloc(9 * 1024 * 1024, 0x61);
+    const file = (await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.txt", big)).attachment!;
+    // The first download: headers received, body left unread, so the server is still sending.
+    const first = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${server!.url}${file.url}`, { headers: { authorization: `Bearer ${visitor.token}` } }, (res) => {
+        res.pause();
+        resolve(res);
+      }).on("error", reject);
+    });
+    expect(first.statusCode).toBe(200);
+    const second = await download(server.url, { bearer: visitor.token }, file.url);
+    expect([second.status, second.headers.get("retry-after"), JSON.parse(second.bytes.toString()).error.code]).toEqual([429, "1", "rate_limited"]);
+    // Once the first is read to the end, the slot is free again.
+    let received = 0;
+    first.on("data", (c: Buffer) => (received += c.length));
+    await new Promise((resolve) => first.on("end", resolve).resume());
+    expect(received).toBe(big.length);
+    const third = await download(server.url, { bearer: visitor.token }, file.url);
+    expect([third.status, third.bytes.length]).toEqual([200, big.length]);
   });
 
   it("PARLEY_ATTACHMENT_MAX_BYTES caps every site's limit, in the widget's config and on upload", async () => {
-    const before = process.env.PARLEY_ATTACHMENT_MAX_BYTES;
-    process.env.PARLEY_ATTACHMENT_MAX_BYTES = "5000";
-    try {
-      server = await startServer({ db });
-      const config = (await (await fetch(`${server.url}/api/v1/widget/config/${server.demoKey}`, { headers: { origin: server.url } })).json()) as { settings: { attachments: { maxBytes: number } } };
-      expect(config.settings.attachments.maxBytes).toBe(5000);
-      const visitor = await chat(server);
-      const res = await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.pdf", Buffer.concat([FILES.pdf, Buffer.alloc(6000, 0x20)]));
-      expect([res.status, res.error?.code]).toEqual([413, "too_large"]);
-    } finally {
-      if (before === undefined) delete process.env.PARLEY_ATTACHMENT_MAX_BYTES;
-      else process.env.PARLEY_ATTACHMENT_MAX_BYTES = before;
-    }
+    setEnv("PARLEY_ATTACHMENT_MAX_BYTES", "5000");
+    server = await startServer({ db });
+    const config = (await (await fetch(`${server.url}/api/v1/widget/config/${server.demoKey}`, { headers: { origin: server.url } })).json()) as { settings: { attachments: { maxBytes: number } } };
+    expect(config.settings.attachments.maxBytes).toBe(5000);
+    const visitor = await chat(server);
+    const res = await upload(server.url, { bearer: visitor.token }, visitor.conv.id, "big.pdf", Buffer.concat([FILES.pdf, Buffer.alloc(6000, 0x20)]));
+    expect([res.status, res.error?.code]).toEqual([413, "too_large"]);
   });
 });
