@@ -3,6 +3,7 @@
 // --expose-gc so memory is read after a full collection, and optionally with --cpu-prof.
 // Parley's modules load only in a child that runs Parley (the bare baseline and the raw-insert
 // child stay small and start fast); `preload` loads them before the clock starts.
+import { createHash } from "node:crypto";
 import type { ParleyApp } from "../server/app.ts";
 import type { BareServer } from "./bare-server.ts";
 import type { RawInsertResult } from "./raw-inserts.ts";
@@ -117,7 +118,9 @@ serveRpc<ServerMethods>(
           PARLEY_PUBLIC_URL: url,
           PARLEY_SECRET: "bench-secret-not-for-production",
           LOG_LEVEL: p.logLevel,
-          ...(p.redisUrl ? { REDIS_URL: p.redisUrl } : {}),
+          // One Redis prefix per database, so the processes of one run share a stream and a run
+          // never reads an earlier run's: a recovering client scans the stream from its offset.
+          ...(p.redisUrl ? { REDIS_URL: p.redisUrl, PARLEY_REDIS_PREFIX: `parley-bench-${createHash("sha256").update(p.databaseUrl).digest("hex").slice(0, 12)}:` } : {}),
         }),
         rateBurst: p.rateBurst,
         ratePerSecond: p.ratePerSecond,
