@@ -6,6 +6,8 @@ import { launchBrowser } from "../helpers/browser.ts";
 import { onlineAgent } from "../helpers/clients.ts";
 import { addAgent } from "../helpers/server.ts";
 import { hostHtml, hostSite, openChat, say, useWidgetEnv } from "../helpers/widget-host.ts";
+import type { Ack } from "../../server/protocol.ts";
+import { emitAck } from "../helpers/wait.ts";
 import { agentDownload, agentUpload, chatting, sendWhenUploaded, visitorFiles, wav } from "./widget-attachments-helpers.ts";
 
 const env = useWidgetEnv({ media: "allow" });
@@ -41,6 +43,31 @@ describe("widget voice notes", () => {
     expect(await frame.locator(".them .au audio").getAttribute("src")).toMatch(/^blob:/);
     await frame.locator(".them .au audio").evaluate((a: HTMLAudioElement) => a.play());
     await frame.waitForFunction(() => ((document.querySelector(".them .au audio") as HTMLAudioElement | null)?.currentTime ?? 0) > 0);
+  });
+
+  it("a microphone granted only after the chat ended is released at once, not left recording", async () => {
+    const { frame, agent, conv } = await chatting(env);
+    // Hold the browser's answer as a permission prompt would, and keep the stream to inspect it.
+    await frame.evaluate(() => {
+      const w = window as unknown as { answer: () => void; granted?: MediaStream };
+      const media = navigator.mediaDevices;
+      const real = media.getUserMedia.bind(media);
+      const answered = new Promise<void>((resolve) => (w.answer = resolve));
+      media.getUserMedia = async (c) => {
+        await answered;
+        return (w.granted = await real(c));
+      };
+    });
+    await frame.getByRole("button", { name: "Record a voice note" }).click();
+    const closed = await emitAck<Ack<unknown>>(agent.socket, "conversation:close", { conversationId: conv.id });
+    expect(closed.ok).toBe(true);
+    await frame.getByText("This chat has ended.").waitFor();
+    await frame.evaluate(() => (window as unknown as { answer: () => void }).answer());
+    await frame.waitForFunction(() => {
+      const stream = (window as unknown as { granted?: MediaStream }).granted;
+      return !!stream && stream.getTracks().length > 0 && stream.getTracks().every((t) => t.readyState === "ended");
+    });
+    expect(await frame.getByRole("timer").count()).toBe(0);
   });
 
   it("a refused microphone gets a clear message, and the chat goes on", async () => {

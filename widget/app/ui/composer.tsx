@@ -71,9 +71,18 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
     };
   }, [rec]);
   // A recording still going when the composer goes (chat ended) is thrown away.
+  // So is one the browser grants only after the composer went (the panel closed while it asked for
+  // the microphone): without this check it would start and keep the microphone on.
   const recording = useRef(rec);
   recording.current = rec;
-  useEffect(() => () => recording.current?.cancel(), []);
+  const gone = useRef(false);
+  useEffect(
+    () => () => {
+      gone.current = true;
+      recording.current?.cancel();
+    },
+    [],
+  );
 
   const asking = useRef(false);
   const toggleRecording = async () => {
@@ -90,7 +99,9 @@ export function Composer({ client, attach }: { client: ChatClient; attach: Attac
       const code = await loadAttach().catch((): null => null);
       if (!code) return setProblem("unsupported");
       requestKit();
-      setRec(await code.startRecording());
+      const started = await code.startRecording();
+      if (gone.current) return started.cancel();
+      setRec(started);
     } catch (err) {
       setProblem(err as RecordError);
     } finally {
