@@ -30,6 +30,8 @@ interface ClusterInternals {
 /** How long startup waits for Redis before serving without it (degraded) and joining when it answers. */
 const STARTUP_WAIT_MS = 3_000;
 const CONNECTING = "redis: connecting";
+/** Session restores running at once (per process); beyond, a reconnecting client connects afresh. */
+const MAX_RESTORES_IN_FLIGHT = 8;
 
 export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Logger): Promise<RedisLink> {
   let up = false;
@@ -68,6 +70,12 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
   clearTimeout(waited);
   if (!inTime && problem === CONNECTING) down(`no answer within ${STARTUP_WAIT_MS} ms`);
 
+  // Restoring a session reads the whole stream after the client's offset (the adapter decodes
+  // every entry), so after a restart thousands of restores at once cost thousands of stream scans:
+  // the 2,000-visitor two-process bench spent most of its time there. Recovery only saves a
+  // catch-up (every client catches up by sequence number anyway), so past a few at once the rest
+  // connect afresh.
+  let restoring = 0;
   const factory = createAdapter(client, { streamName: `${opts.prefix}stream`, channelPrefix: `${opts.prefix}io`, sessionKeyPrefix: `${opts.prefix}session:` });
   // Socket.IO calls the adapter with `new`: a plain function that returns the instance.
   io.adapter(function redisStreamsAdapter(nsp: Parameters<typeof factory>[0]) {
@@ -86,7 +94,12 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
     // Socket.IO connect it afresh (it catches up by sequence number, as after any reconnect).
     const restoreSession = adapter.restoreSession.bind(adapter);
     const persistSession = adapter.persistSession.bind(adapter);
-    adapter.restoreSession = (pid, offset) => (up ? restoreSession(pid, offset) : Promise.reject(new Error("redis unreachable: no session to restore")));
+    adapter.restoreSession = (pid, offset) => {
+      if (!up) return Promise.reject(new Error("redis unreachable: no session to restore"));
+      if (restoring >= MAX_RESTORES_IN_FLIGHT) return Promise.reject(new Error("too many sessions restoring at once"));
+      restoring++;
+      return restoreSession(pid, offset).finally(() => restoring--);
+    };
     adapter.persistSession = (session) => {
       if (up) persistSession(session);
     };
