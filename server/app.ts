@@ -29,7 +29,7 @@ import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
 import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
-import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections, LISTEN_BACKLOG } from "./scale/connection-limit.ts";
+import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections, LISTEN_BACKLOG, releasingOnRefusal } from "./scale/connection-limit.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -119,13 +119,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const agents = io.of("/agent") as unknown as AgentNamespace;
   // First middleware on both namespaces: refuse past the handshake budget before any database work.
   limitConnections([visitors, agents], config.connectionRate ?? DEFAULT_CONNECTION_RATE, { onRefused: countRefusals(metrics) });
-  agents.use((socket, next) => {
-    const origin = socket.handshake.headers.origin;
-    const host = socket.handshake.headers.host;
-    const sameOrigin = !origin || origin === publicOrigin || (host !== undefined && normalizeOrigin(origin) !== null && new URL(origin).host === host);
-    if (!sameOrigin) return next(Object.assign(new Error("Cross-origin console connections are refused"), { data: { code: "forbidden" } }));
-    next();
-  });
+  agents.use(
+    releasingOnRefusal((socket, next) => {
+      const origin = socket.handshake.headers.origin;
+      const host = socket.handshake.headers.host;
+      const sameOrigin = !origin || origin === publicOrigin || (host !== undefined && normalizeOrigin(origin) !== null && new URL(origin).host === host);
+      if (!sameOrigin) return next(Object.assign(new Error("Cross-origin console connections are refused"), { data: { code: "forbidden" } }));
+      next();
+    }),
+  );
 
   const notifier = new Notifier(db, visitors, agents, metrics, log);
   // Ownership, membership and the visitor rate limit are checked per batch, in its transaction.

@@ -21,6 +21,7 @@ import type { MessageWriter } from "../conversations/message-writer.ts";
 import type { Presence } from "./presence.ts";
 import * as s from "./schemas.ts";
 import { rooms, type AgentNamespace, type AgentSocket } from "./types.ts";
+import { releasingOnRefusal } from "../scale/connection-limit.ts";
 
 export interface AgentDeps {
   db: Db;
@@ -35,20 +36,22 @@ export interface AgentDeps {
 
 export function setupAgentNamespace(nsp: AgentNamespace, deps: AgentDeps): void {
   const { db, log } = deps;
-  nsp.use((socket, next) => {
-    const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-    agentForSession(db, token).then(
-      (agent) => {
-        if (!agent) return next(Object.assign(new Error("Sign in first"), { data: { code: "unauthorized" } }));
-        socket.data = { agentId: agent.id, role: agent.role === "admin" ? "admin" : "agent" };
-        next();
-      },
-      (err: unknown) => {
-        log.error({ err }, "agent handshake failed");
-        next(Object.assign(new Error("Try again later"), { data: { code: "unavailable" } }));
-      },
-    );
-  });
+  nsp.use(
+    releasingOnRefusal((socket, next) => {
+      const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+      agentForSession(db, token).then(
+        (agent) => {
+          if (!agent) return next(Object.assign(new Error("Sign in first"), { data: { code: "unauthorized" } }));
+          socket.data = { agentId: agent.id, role: agent.role === "admin" ? "admin" : "agent" };
+          next();
+        },
+        (err: unknown) => {
+          log.error({ err }, "agent handshake failed");
+          next(Object.assign(new Error("Try again later"), { data: { code: "unavailable" } }));
+        },
+      );
+    }),
+  );
   nsp.on("connection", (socket) => {
     void onConnection(socket, deps).catch((err: unknown) => {
       log.error({ err }, "agent connection setup failed");

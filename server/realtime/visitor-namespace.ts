@@ -21,6 +21,7 @@ import { registerVisitorRoutingEvents } from "./routing-events.ts";
 import type { Notifier } from "./notifier.ts";
 import type { MessageWriter } from "../conversations/message-writer.ts";
 import * as s from "./schemas.ts";
+import { releasingOnRefusal } from "../scale/connection-limit.ts";
 import { rooms, type VisitorNamespace, type VisitorSocket } from "./types.ts";
 
 export interface VisitorDeps {
@@ -54,41 +55,43 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
     (err) => log.warn({ err }, "visitor last-seen update failed"),
   );
 
-  nsp.use((socket, next) => {
-    const auth = s.visitorAuth.safeParse(socket.handshake.auth);
-    if (!auth.success) return next(refuse("bad_request", "A site key is required"));
-    void (async () => {
-      const site = await siteByKey(auth.data.siteKey);
-      if (!site) return next(refuse("not_found", "Unknown site"));
-      // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
-      // origins), so it connects from Parley's origin; other pages must be allowed origins.
-      const { host, referer } = socket.handshake.headers;
-      const origin = requestOrigin(socket.handshake.headers.origin, referer, host);
-      if (!originAllowed(origin, allowedOriginsOf(site)) && !sameOrigin(origin, host)) {
-        log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
-        return next(refuse("forbidden", "This page's origin is not allowed for this site"));
-      }
-      const byToken = auth.data.token ? await visitorByTokenHash(hashToken(auth.data.token)) : undefined;
-      const known = byToken && byToken.siteId === site.id ? byToken : null;
-      // Blocks are rare: the precise check runs only for a site that has any.
-      if ((await sitesWithBlocks(site.id)) && (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) }))) {
-        log.info({ siteId: site.id, visitorId: known?.id ?? null }, "visitor refused: blocked");
-        return next(refuse("blocked", "You cannot start a chat on this site"));
-      }
-      if (known && auth.data.token) {
-        socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
-        handshakeVisitor.set(socket, known);
-      } else {
-        const created = await createVisitor(db, site.id);
-        socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
-        handshakeVisitor.set(socket, created.visitor);
-      }
-      next();
-    })().catch((err: unknown) => {
-      log.error({ err }, "visitor handshake failed");
-      next(refuse("unavailable", "Try again later"));
-    });
-  });
+  nsp.use(
+    releasingOnRefusal((socket, next) => {
+      const auth = s.visitorAuth.safeParse(socket.handshake.auth);
+      if (!auth.success) return next(refuse("bad_request", "A site key is required"));
+      void (async () => {
+        const site = await siteByKey(auth.data.siteKey);
+        if (!site) return next(refuse("not_found", "Unknown site"));
+        // The widget's iframe is Parley's own page (its CSP frame-ancestors holds the site's
+        // origins), so it connects from Parley's origin; other pages must be allowed origins.
+        const { host, referer } = socket.handshake.headers;
+        const origin = requestOrigin(socket.handshake.headers.origin, referer, host);
+        if (!originAllowed(origin, allowedOriginsOf(site)) && !sameOrigin(origin, host)) {
+          log.warn({ siteId: site.id, origin: socket.handshake.headers.origin }, "visitor refused: origin not allowed");
+          return next(refuse("forbidden", "This page's origin is not allowed for this site"));
+        }
+        const byToken = auth.data.token ? await visitorByTokenHash(hashToken(auth.data.token)) : undefined;
+        const known = byToken && byToken.siteId === site.id ? byToken : null;
+        // Blocks are rare: the precise check runs only for a site that has any.
+        if ((await sitesWithBlocks(site.id)) && (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) }))) {
+          log.info({ siteId: site.id, visitorId: known?.id ?? null }, "visitor refused: blocked");
+          return next(refuse("blocked", "You cannot start a chat on this site"));
+        }
+        if (known && auth.data.token) {
+          socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
+          handshakeVisitor.set(socket, known);
+        } else {
+          const created = await createVisitor(db, site.id);
+          socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
+          handshakeVisitor.set(socket, created.visitor);
+        }
+        next();
+      })().catch((err: unknown) => {
+        log.error({ err }, "visitor handshake failed");
+        next(refuse("unavailable", "Try again later"));
+      });
+    }),
+  );
 
   nsp.on("connection", (socket) => {
     void onConnection(socket, deps, admitIpMessage, { touch: (id) => lastSeen.add(id), openConversationOf }).catch((err: unknown) => {

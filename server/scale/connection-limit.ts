@@ -65,7 +65,24 @@ export function connectionLimiter(rate: ConnectionRate, onRefused?: () => void, 
 
 /** What the gate needs of a Socket.IO server socket: its engine connection, to notice it closing. */
 interface GatedSocket {
-  conn: { once(event: "close", fn: () => void): unknown };
+  conn: { once(event: "close", fn: () => void): unknown; off(event: "close", fn: () => void): unknown };
+}
+
+/** The place each admitted handshake holds, until it connects, is refused or its connection closes. */
+const places = new WeakMap<object, () => void>();
+
+/**
+ * Wraps a namespace middleware that runs after the gate: a handshake it refuses gives its place
+ * back at once. Socket.IO tells nobody about a refusal; before this, a refused handshake kept its
+ * place for the whole hold, so one client sending 64 handshakes with a bad site key filled the
+ * gate and every visitor and agent was refused as busy for 10 s, again and again (review finding).
+ */
+export function releasingOnRefusal<S extends object, E extends Error>(middleware: (socket: S, next: (err?: E) => void) => void): (socket: S, next: (err?: E) => void) => void {
+  return (socket, next) =>
+    middleware(socket, (err) => {
+      if (err) places.get(socket)?.();
+      next(err);
+    });
 }
 
 interface GatedNamespace {
@@ -120,10 +137,20 @@ export function limitConnections(namespaces: GatedNamespace[], rate: ConnectionR
           } else if (done) lastDone = 0;
           inFlight--;
         };
-        const timer = setTimeout(() => release(false), HANDSHAKE_HOLD_MS);
+        const closed = () => release(false);
+        const timer = setTimeout(closed, HANDSHAKE_HOLD_MS);
         timer.unref?.();
-        socket.conn.once("close", () => release(false));
-        held.set(socket, () => release(true));
+        // One listener per handshake, taken off again: a connection retrying many handshakes
+        // must not pile up listeners (MaxListenersExceededWarning).
+        socket.conn.once("close", closed);
+        places.set(socket, () => {
+          socket.conn.off("close", closed);
+          release(false);
+        });
+        held.set(socket, () => {
+          socket.conn.off("close", closed);
+          release(true);
+        });
         next();
       });
     });

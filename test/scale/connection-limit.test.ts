@@ -2,6 +2,7 @@
 // `unavailable` and a retry delay, before any work; without REDIS_URL /readyz
 // stays plain "ready".
 import { EventEmitter } from "node:events";
+import { Manager } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { limitConnections } from "../../server/scale/connection-limit.ts";
 import { closeAllClients, connectVisitor, visitorRefused } from "../helpers/clients.ts";
@@ -71,6 +72,37 @@ describe("connection-rate limit", () => {
     expect(admit(sockets[4])).toMatchObject({ code: "unavailable" });
     sockets[1].conn.emit("close");
     expect(admit(sockets[4])).toBe("admitted");
+  });
+
+  it("a handshake refused after the gate gives its place back: bad handshakes cannot fill it", async () => {
+    server = await startServer();
+    // An attacker's one connection, kept open by a socket on the main namespace, retrying refused
+    // handshakes on it: more of them than the gate has places (64), none ever connecting.
+    const manager = new Manager(server.url, { transports: ["websocket"], reconnection: false });
+    try {
+      const keep = manager.socket("/");
+      await new Promise<void>((resolve, reject) => {
+        keep.once("connect", () => resolve());
+        keep.once("connect_error", reject);
+      });
+      const bad = manager.socket("/visitor", { auth: { siteKey: "no-such-site" } });
+      for (let i = 0; i < 80; i++) {
+        const code = await new Promise<string | undefined>((resolve) => {
+          bad.once("connect", () => resolve("connected"));
+          bad.once("connect_error", (err: Error & { data?: { code?: string } }) => resolve(err.data?.code));
+          bad.connect();
+        });
+        expect(code).toBe("not_found");
+      }
+      expect(manager.engine.readyState).toBe("open");
+    } finally {
+      manager.engine?.close();
+    }
+    // A real visitor still gets in at once rather than being told the server is busy.
+    const { session } = await connectVisitor(server);
+    expect(session.visitor.id).toBeTruthy();
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/parley_connections_refused_total 0/);
   });
 
   it("a single process without REDIS_URL is plainly ready", async () => {
