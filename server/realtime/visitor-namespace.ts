@@ -13,6 +13,7 @@ import * as conversations from "../conversations/service.ts";
 import { allowedOriginsOf } from "../sites/service.ts";
 import { createVisitor, toVisitorDto, updateVisitor, type VisitorRow } from "../visitors/service.ts";
 import { hashToken } from "../auth/tokens.ts";
+import { handshakeSites, openConversationsOf } from "../visitors/handshake-reads.ts";
 import { batchLoader, writeBehind } from "../scale/batch.ts";
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
@@ -46,10 +47,10 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
 
   // A restart brings every widget back at once: the handshake's reads are batched per tick and
   // its last-seen write goes behind (server/scale/batch.ts).
-  const siteByKey = batchLoader(async (keys: string[]) => new Map((await db.site.findMany({ where: { key: { in: keys } } })).map((site) => [site.key, site])));
+  // The site and whether it blocks anyone come in one raw statement (visitors/handshake-reads.ts).
+  const siteByKey = batchLoader((keys: string[]) => handshakeSites(db, keys));
   const visitorByTokenHash = batchLoader(async (hashes: string[]) => new Map((await db.visitor.findMany({ where: { tokenHash: { in: hashes } } })).map((v) => [v.tokenHash, v])));
-  const sitesWithBlocks = batchLoader(async (siteIds: string[]) => new Map((await db.visitorBlock.findMany({ where: { siteId: { in: siteIds } }, select: { siteId: true }, distinct: ["siteId"] })).map((b) => [b.siteId, true])));
-  const openConversationOf = batchLoader((visitorIds: string[]) => conversations.openConversationsOf(db, visitorIds));
+  const openConversationOf = batchLoader((visitorIds: string[]) => openConversationsOf(db, visitorIds));
   const lastSeen = writeBehind(
     (ids: string[]) => db.visitor.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } }),
     (err) => log.warn({ err }, "visitor last-seen update failed"),
@@ -73,17 +74,17 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
         const byToken = auth.data.token ? await visitorByTokenHash(hashToken(auth.data.token)) : undefined;
         const known = byToken && byToken.siteId === site.id ? byToken : null;
         // Blocks are rare: the precise check runs only for a site that has any.
-        if ((await sitesWithBlocks(site.id)) && (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) }))) {
+        if (site.hasBlocks && (await isBlocked(db, { siteId: site.id, visitorId: known?.id, ip: socketClientIp(socket.handshake) }))) {
           log.info({ siteId: site.id, visitorId: known?.id ?? null }, "visitor refused: blocked");
           return next(refuse("blocked", "You cannot start a chat on this site"));
         }
         if (known && auth.data.token) {
           socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
-          handshakeVisitor.set(socket, known);
+          handshakeVisitor.set(socket, { row: known, fresh: false });
         } else {
           const created = await createVisitor(db, site.id);
           socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
-          handshakeVisitor.set(socket, created.visitor);
+          handshakeVisitor.set(socket, { row: created.visitor, fresh: true });
         }
         next();
       })().catch((err: unknown) => {
@@ -101,14 +102,17 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   });
 }
 
-/** The visitor row the handshake read or created, handed to the connection (no second read). */
-const handshakeVisitor = new WeakMap<VisitorSocket, VisitorRow>();
+/**
+ * The visitor row the handshake read or created, handed to the connection (no second read);
+ * `fresh`: created by this handshake, so it has no conversation yet and none is looked for.
+ */
+const handshakeVisitor = new WeakMap<VisitorSocket, { row: VisitorRow; fresh: boolean }>();
 
 /** The connection's share of the handshake batching (setupVisitorNamespace). */
 interface Batched {
   /** records the visitor's last-seen time, written behind */
   touch(visitorId: string): void;
-  openConversationOf(visitorId: string): Promise<Awaited<ReturnType<typeof conversations.openConversationOf>> | undefined>;
+  openConversationOf(visitorId: string): Promise<Awaited<ReturnType<typeof openConversationsOf>> extends Map<string, infer C> ? C | undefined : never>;
 }
 
 async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMessage: (ip: string) => void, batched: Batched): Promise<void> {
@@ -223,10 +227,12 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
   );
 
   await socket.join(rooms.visitor(visitorId));
-  const row = handshakeVisitor.get(socket) ?? (await db.visitor.findUniqueOrThrow({ where: { id: visitorId } }));
-  batched.touch(visitorId);
+  const handed = handshakeVisitor.get(socket);
+  const row = handed?.row ?? (await db.visitor.findUniqueOrThrow({ where: { id: visitorId } }));
   const visitor = { ...row, lastSeenAt: new Date() };
-  const open = await batched.openConversationOf(visitorId);
+  // A visitor created by this handshake has just been stamped: no conversation, no last-seen write.
+  if (!handed?.fresh) batched.touch(visitorId);
+  const open = handed?.fresh ? undefined : await batched.openConversationOf(visitorId);
   socket.emit("session", { token: socket.data.token, visitor: toVisitorDto(visitor), conversation: open ? toConversationDto(open) : null });
   if (open?.status === "queued") await notifier.queuePositions(siteId);
 }
