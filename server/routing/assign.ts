@@ -4,10 +4,11 @@
 // agent's slot by a conditional increment, so any number of processes can drain the same queue
 // and no conversation gets two agents and no agent goes over capacity. Decisions are made on a
 // snapshot; the conditions in the updates are what make them safe.
-import type { Db } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import type { Db, Tx } from "../db/client.ts";
 import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
 import { logEvent } from "./events.ts";
-import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
+import { capacityOf, pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
 import { withRetry } from "./retry.ts";
 import { reserveSlot } from "./slots.ts";
 import { QUEUE_ORDER, agentStateSelect, availableWhere, loadAvailableAgents, loadSites } from "./state.ts";
@@ -67,6 +68,66 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
   }
 }
 
+/** one planned claim of a batch */
+export interface BatchClaim {
+  conversationId: string;
+  agent: Pick<AgentState, "id" | "maxChats">;
+  site: SiteRouting;
+  now: Date;
+}
+
+/** A claim of the batch did not go through: the whole batch was rolled back. */
+class BatchMiss extends Error {}
+
+/**
+ * Claims a whole batch in one transaction, with the same conditional updates as claim() (in raw
+ * SQL: a compiled Prisma query costs a WebAssembly compile per call, and a burst of opens ran
+ * five of them per conversation). All or nothing: when any claim's conditions fail (taken,
+ * agent full or changed) nothing of the batch is written and the caller falls back to claim()
+ * one by one, which sorts out each outcome. Returns false in that case.
+ */
+export async function claimBatch(db: Db, batch: readonly BatchClaim[]): Promise<boolean> {
+  if (batch.length === 0) return true;
+  try {
+    await withRetry(() =>
+      db.$transaction(async (tx) => {
+        const events: Prisma.Sql[] = [];
+        for (const b of batch) {
+          // Conversation row first, agent row second: the lock order every routing write uses.
+          const claimed = await tx.$executeRaw`UPDATE "Conversation" SET "status" = 'assigned', "assigneeId" = ${b.agent.id}, "assignedAt" = ${b.now},
+            "priority" = 0, "returnedById" = NULL WHERE "id" = ${b.conversationId} AND "status" = 'queued' AND "siteId" = ${b.site.id}`;
+          if (claimed !== 1) throw new BatchMiss();
+          const openCount = await reserveSlotRaw(tx, b.agent, b.site, b.now);
+          if (openCount === null) throw new BatchMiss();
+          // Stamped now, under the agent's row lock (the log is replayed in createdAt order).
+          events.push(Prisma.sql`('assigned', ${b.conversationId}, ${b.agent.id}, CAST(${openCount} AS INTEGER), 'auto', ${new Date()})`);
+        }
+        // One insert, in claim order: per agent and per conversation the ids still follow the
+        // order of the changes (the batch holds its rows' locks until commit).
+        await tx.$executeRaw`INSERT INTO "RoutingEvent" ("kind", "conversationId", "agentId", "openCount", "detail", "createdAt") VALUES ${Prisma.join(events)}`;
+        for (const b of batch) {
+          await recordEvent(tx, "conversation.assigned", async () => ({ conversation: await conversationNow(tx, b.conversationId), agent: await agentRef(tx, b.agent.id), via: "auto" as const }));
+        }
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof BatchMiss) return false;
+    throw err;
+  }
+}
+
+/** reserveSlot (slots.ts) as one raw statement: the same conditions, checked under the row lock. */
+async function reserveSlotRaw(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
+  const maxChats = agent.maxChats === null ? Prisma.sql`"maxChats" IS NULL` : Prisma.sql`"maxChats" = CAST(${agent.maxChats} AS INTEGER)`;
+  const member = site.membersOnly ? Prisma.sql`AND EXISTS (SELECT 1 FROM "SiteMember" WHERE "siteId" = ${site.id} AND "agentId" = ${agent.id})` : Prisma.empty;
+  const rows = await tx.$queryRaw<{ openCount: number | bigint }[]>`UPDATE "Agent" SET "openCount" = "openCount" + 1, "lastAssignedAt" = ${now}
+    WHERE "id" = ${agent.id} AND "status" = ${availableWhere.status} AND "active" = ${availableWhere.active} AND "disconnectedAt" IS NULL
+      AND ${maxChats} AND "openCount" < CAST(${capacityOf(agent, site)} AS INTEGER) ${member}
+    RETURNING "openCount"`;
+  return rows.length === 1 ? Number(rows[0].openCount) : null;
+}
+
 export interface DrainResult {
   assignments: Assignment[];
   /** stopped early (time budget, or a conversation lost too many races): run another pass */
@@ -88,7 +149,10 @@ export interface DrainOptions {
 }
 
 const PAGE = 200;
-/** claims in flight at once (each holds one of the pool's 10 connections for its transaction) */
+/**
+ * claims per batch: one transaction claims them all (or, after a lost race, as many claims in
+ * flight at once, each holding one of the pool's 10 connections for its transaction)
+ */
 const BATCH = 8;
 const ATTEMPTS_PER_CONVERSATION = 5;
 
@@ -175,7 +239,11 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
       }
       if (batch.length === 0) continue;
       attemptedSinceRefresh = true;
-      const outcomes = await Promise.all(batch.map((b) => claim(db, { conversationId: b.conv.id, agent: b.agent, site: b.site, via: "auto", now: b.now })));
+      // One transaction for the batch; when any of it lost a race, one claim each sorts it out.
+      const whole = await claimBatch(db, batch.map((b) => ({ conversationId: b.conv.id, agent: b.agent, site: b.site, now: b.now })));
+      const outcomes: ClaimOutcome[] = whole
+        ? batch.map(() => "assigned" as const)
+        : await Promise.all(batch.map((b) => claim(db, { conversationId: b.conv.id, agent: b.agent, site: b.site, via: "auto", now: b.now })));
       const retry: QueuedRow[] = [];
       for (let k = 0; k < batch.length; k++) {
         const b = batch[k];
