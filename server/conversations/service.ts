@@ -39,17 +39,29 @@ export async function messagesSince(db: Db, conversationId: string, afterSeq: nu
   return toMessageDtos(db, rows);
 }
 
+/**
+ * Adds the assignee's name, read only when there is an assignee: Prisma's include sends its
+ * second statement (Agent IN (NULL)) for an unassigned row too, and the open path reads three.
+ */
+async function withAssigneeOf<T extends { assigneeId: string | null }>(db: Db, row: T | null): Promise<(T & { assignee: { id: string; name: string } | null }) | null> {
+  if (!row) return null;
+  if (row.assigneeId === null) return { ...row, assignee: null };
+  return { ...row, assignee: await db.agent.findUnique({ where: { id: row.assigneeId }, select: { id: true, name: true } }) };
+}
+
 export async function getConversation(db: Db, id: string) {
-  return db.conversation.findUnique({ where: { id }, include: withAssignee });
+  return withAssigneeOf(db, await db.conversation.findUnique({ where: { id } }));
 }
 
 /** The visitor's conversation that is still open, if any. */
 export async function openConversationOf(db: Db, visitorId: string) {
-  return db.conversation.findFirst({
-    where: { visitorId, status: { not: "closed" } },
-    orderBy: { createdAt: "desc" },
-    include: withAssignee,
-  });
+  return withAssigneeOf(
+    db,
+    await db.conversation.findFirst({
+      where: { visitorId, status: { not: "closed" } },
+      orderBy: { createdAt: "desc" },
+    }),
+  );
 }
 
 /** openConversationOf for many visitors in one query (batched handshakes after a restart). */

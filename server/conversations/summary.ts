@@ -34,6 +34,13 @@ export async function summaryOf(db: Db, id: string): Promise<ConversationSummary
   return row ? toSummary(row) : null;
 }
 
+/** summaryOf for many conversations in one query (a batch of assignments): by id, missing ones left out */
+export async function summariesOf(db: Db, ids: readonly string[]): Promise<Map<string, ConversationSummaryDto>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.conversation.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
+  return new Map(rows.map((r) => [r.id, toSummary(r)]));
+}
+
 export async function listSummaries(
   db: Db,
   /** siteIds: only these sites' conversations; null or absent means every site */

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ConversationSummaryDto } from "../protocol.ts";
 import { toAgentDto } from "../agents/service.ts";
-import { summaryOf } from "../conversations/summary.ts";
+import { summariesOf } from "../conversations/summary.ts";
 import type { Assignment } from "../routing/assign.ts";
 import { RoutingEngine } from "../routing/engine.ts";
 import { estimateWaitSeconds, siteLoad } from "../routing/estimate.ts";
@@ -93,6 +93,8 @@ export class RoutingNotifier {
    */
   async assigned(list: readonly Assignment[], opts: { requestedAt?: number; transfer?: boolean } = {}): Promise<void> {
     const sites = new Set<string>();
+    // One read serves every announcement of the batch (it was one read of five statements per chat).
+    const summaries = await summariesOf(this.db, list.map((a) => a.conversationId));
     for (const a of list) {
       sites.add(a.siteId);
       if (!opts.transfer) this.metrics.queueWait.observe(Math.max(0, a.assignedAt.getTime() - a.queuedAt.getTime()) / 1000);
@@ -100,8 +102,7 @@ export class RoutingNotifier {
         const from = Math.max(opts.requestedAt, a.queuedAt.getTime());
         this.metrics.assignmentLatency.observe(Math.max(0, (a.committedAt ?? a.assignedAt).getTime() - from) / 1000);
       }
-      // One read serves both announcements (it was three statements of five each per chat).
-      const summary = await summaryOf(this.db, a.conversationId);
+      const summary = summaries.get(a.conversationId);
       if (summary) {
         this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
         await this.conversationChanged(a.conversationId, summary);

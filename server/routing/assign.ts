@@ -142,8 +142,8 @@ export interface DrainOptions {
    * starts again from the head of the queue, so new capacity serves the longest waiting first.
    */
   refresh?: () => Promise<boolean>;
-  /** told of each assignment as soon as it is committed, not at the end of the pass */
-  onAssignment?: (a: Assignment) => void;
+  /** told of each batch's assignments as soon as they are committed, not at the end of the pass */
+  onAssignments?: (list: Assignment[]) => void;
   /** a pass stops (incomplete) after this long, so its owner can renew its lease and report */
   budgetMs?: number;
 }
@@ -245,12 +245,13 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
         ? batch.map(() => "assigned" as const)
         : await Promise.all(batch.map((b) => claim(db, { conversationId: b.conv.id, agent: b.agent, site: b.site, via: "auto", now: b.now })));
       const retry: QueuedRow[] = [];
+      const committed: Assignment[] = [];
       for (let k = 0; k < batch.length; k++) {
         const b = batch[k];
         if (outcomes[k] === "assigned") {
           const a = { conversationId: b.conv.id, agentId: b.agent.id, siteId: b.conv.siteId, queuedAt: b.conv.queuedAt, assignedAt: b.now, committedAt: new Date() };
           result.assignments.push(a);
-          opts.onAssignment?.(a);
+          committed.push(a);
           progressed = true;
           continue;
         }
@@ -267,6 +268,7 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
         if (n < ATTEMPTS_PER_CONVERSATION) retry.push(b.conv);
         else result.incomplete = true;
       }
+      if (committed.length) opts.onAssignments?.(committed);
       // Conversations whose agent changed under them go again, first, with fresh agent data.
       page.splice(next, 0, ...retry);
     }

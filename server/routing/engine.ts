@@ -103,8 +103,8 @@ export class RoutingEngine {
         this.requestedAt = null;
         const { incomplete } = await drainQueue(this.db, {
           refresh,
-          onAssignment: (a) => {
-            if (this.on.onAssigned) this.track(this.on.onAssigned([a], requestedAt));
+          onAssignments: (list) => {
+            if (this.on.onAssigned) this.track(this.on.onAssigned(list, requestedAt));
           },
         });
         if (!incomplete && !this.again && (await releaseLease(this.db, this.id, seen))) {
