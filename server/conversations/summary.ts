@@ -13,10 +13,23 @@ export const summaryInclude = {
   messages: { where: { authorKind: "visitor" }, orderBy: { seq: "asc" }, take: 1, select: { body: true } },
 } as const;
 
-type SummaryRow = NonNullable<Awaited<ReturnType<typeof loadOne>>>;
+type SummaryRow = NonNullable<Awaited<ReturnType<typeof loadMany>>>[number];
 
-function loadOne(db: Db, id: string) {
-  return db.conversation.findUnique({ where: { id }, include: summaryInclude });
+function loadMany(db: Db, ids: readonly string[]) {
+  return db.conversation.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
+}
+
+const { assignee: _assignee, ...withoutAssignee } = summaryInclude;
+
+/**
+ * One conversation's summary row. The assignee is read only when there is one: Prisma's include
+ * sends Agent IN (NULL) for an unassigned row too, and every open announces an unassigned one.
+ */
+async function loadOne(db: Db, id: string): Promise<SummaryRow | null> {
+  const row = await db.conversation.findUnique({ where: { id }, include: withoutAssignee });
+  if (!row) return null;
+  const assignee = row.assigneeId === null ? null : await db.agent.findUnique({ where: { id: row.assigneeId }, select: { id: true, name: true } });
+  return { ...row, assignee };
 }
 
 export function toSummary(row: SummaryRow): ConversationSummaryDto {
@@ -37,7 +50,7 @@ export async function summaryOf(db: Db, id: string): Promise<ConversationSummary
 /** summaryOf for many conversations in one query (a batch of assignments): by id, missing ones left out */
 export async function summariesOf(db: Db, ids: readonly string[]): Promise<Map<string, ConversationSummaryDto>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.conversation.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
+  const rows = await loadMany(db, ids);
   return new Map(rows.map((r) => [r.id, toSummary(r)]));
 }
 
