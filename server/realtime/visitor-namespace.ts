@@ -13,7 +13,7 @@ import * as conversations from "../conversations/service.ts";
 import { allowedOriginsOf } from "../sites/service.ts";
 import { createVisitor, toVisitorDto, updateVisitor, type VisitorRow } from "../visitors/service.ts";
 import { hashToken } from "../auth/tokens.ts";
-import { handshakeSites, openConversationsOf } from "../visitors/handshake-reads.ts";
+import { handshakeSites, openConversationsOf, visitorsByTokenHash } from "../visitors/handshake-reads.ts";
 import { batchLoader, writeBehind } from "../scale/batch.ts";
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
@@ -49,7 +49,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   // its last-seen write goes behind (server/scale/batch.ts).
   // The site and whether it blocks anyone come in one raw statement (visitors/handshake-reads.ts).
   const siteByKey = batchLoader((keys: string[]) => handshakeSites(db, keys));
-  const visitorByTokenHash = batchLoader(async (hashes: string[]) => new Map((await db.visitor.findMany({ where: { tokenHash: { in: hashes } } })).map((v) => [v.tokenHash, v])));
+  const visitorByTokenHash = batchLoader((hashes: string[]) => visitorsByTokenHash(db, hashes));
   const openConversationOf = batchLoader((visitorIds: string[]) => openConversationsOf(db, visitorIds));
   const lastSeen = writeBehind(
     (ids: string[]) => db.visitor.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } }),

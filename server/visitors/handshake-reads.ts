@@ -4,6 +4,7 @@
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import type { Db } from "../db/client.ts";
 import type { ConversationRow } from "../conversations/dto.ts";
+import type { VisitorRow } from "./service.ts";
 
 /** What the handshake needs of a site: its id, its allowed origins, and whether it blocks anyone. */
 export interface HandshakeSite {
@@ -26,24 +27,48 @@ export async function handshakeSites(db: Pick<Db, "$queryRaw">, keys: readonly s
   return new Map(rows.map((r) => [r.key, { id: r.id, key: r.key, allowedOrigins: r.allowedOrigins, hasBlocks: Number(r.hasBlocks) !== 0 }]));
 }
 
+/** Visitors by token hash (a returning widget's token), one raw statement per batch. */
+export async function visitorsByTokenHash(db: Pick<Db, "$queryRaw">, hashes: readonly string[]): Promise<Map<string, VisitorRow>> {
+  const rows = await db.$queryRaw<(VisitorRow & { tokenHash: string })[]>`SELECT "id", "siteId", "tokenHash", "externalId", "name", "email", "attributes", "createdAt", "lastSeenAt"
+    FROM "Visitor" WHERE "tokenHash" IN (${Prisma.join([...hashes])})`;
+  return new Map(rows.map(({ tokenHash, ...v }) => [tokenHash, v]));
+}
+
 type OpenConversation = ConversationRow & { assignee: { id: string; name: string } | null };
 
+type IntLike = number | bigint;
+
 /**
- * Each visitor's newest conversation that is not closed (conversations.openConversationsOf),
- * but the assignee names are read only when some conversation has an assignee: Prisma's include
- * sent `... WHERE id IN (NULL)` for every batch of unassigned ones.
+ * Each visitor's newest conversation that is not closed (conversations.openConversationsOf), with
+ * its assignee's name: one raw statement where Prisma's include sent two compiled ones (the second
+ * `... WHERE id IN (NULL)` for every batch of unassigned conversations).
  */
-export async function openConversationsOf(db: Db, visitorIds: readonly string[]): Promise<Map<string, OpenConversation>> {
-  const rows = await db.conversation.findMany({
-    where: { visitorId: { in: [...visitorIds] }, status: { not: "closed" } },
-    orderBy: { createdAt: "desc" },
-  });
-  const assigneeIds = [...new Set(rows.flatMap((r) => (r.assigneeId ? [r.assigneeId] : [])))];
-  const agents = assigneeIds.length ? await db.agent.findMany({ where: { id: { in: assigneeIds } }, select: { id: true, name: true } }) : [];
-  const agentById = new Map(agents.map((a) => [a.id, a]));
+export async function openConversationsOf(db: Pick<Db, "$queryRaw">, visitorIds: readonly string[]): Promise<Map<string, OpenConversation>> {
+  const rows = await db.$queryRaw<
+    (Omit<ConversationRow, "lastSeq" | "rating" | "visitorReadSeq" | "agentReadSeq" | "assignee"> & {
+      lastSeq: IntLike;
+      rating: IntLike | null;
+      visitorReadSeq: IntLike;
+      agentReadSeq: IntLike;
+      assigneeName: string | null;
+    })[]
+  >`SELECT c."id", c."siteId", c."visitorId", c."status", c."assigneeId", c."lastSeq", c."tags", c."rating", c."visitorReadSeq", c."agentReadSeq",
+      c."createdAt", c."queuedAt", c."assignedAt", c."firstResponseAt", c."closedAt", a."name" AS "assigneeName"
+    FROM "Conversation" c LEFT JOIN "Agent" a ON a."id" = c."assigneeId"
+    WHERE c."visitorId" IN (${Prisma.join([...visitorIds])}) AND c."status" <> 'closed'
+    ORDER BY c."createdAt" DESC`;
   const byVisitor = new Map<string, OpenConversation>();
-  for (const row of rows) {
-    if (!byVisitor.has(row.visitorId)) byVisitor.set(row.visitorId, { ...row, assignee: row.assigneeId ? (agentById.get(row.assigneeId) ?? null) : null });
+  for (const { assigneeName, ...row } of rows) {
+    if (byVisitor.has(row.visitorId)) continue;
+    byVisitor.set(row.visitorId, {
+      ...row,
+      // integers may come back as bigint from the driver
+      lastSeq: Number(row.lastSeq),
+      rating: row.rating === null ? null : Number(row.rating),
+      visitorReadSeq: Number(row.visitorReadSeq),
+      agentReadSeq: Number(row.agentReadSeq),
+      assignee: row.assigneeId && assigneeName !== null ? { id: row.assigneeId, name: assigneeName } : null,
+    });
   }
   return byVisitor;
 }
