@@ -1,6 +1,6 @@
 // The chat panel: header (who answers, transcript, end, minimize), status line (connection,
 // queue position), the conversation, and whichever form fits the moment.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { OFFLINE_TAG_TEXT } from "./constants.ts";
 import type { WidgetBootDto } from "../../../server/protocol.ts";
 import type { ChatClient, ChatState } from "../client/chat-client.ts";
@@ -15,7 +15,11 @@ import { MessageList } from "./message-list.tsx";
 
 function useChat(client: ChatClient): ChatState {
   const [, rerender] = useState(0);
-  useEffect(() => client.subscribe(() => rerender((n) => n + 1)), [client]);
+  // A layout effect, not useEffect: Preact runs plain effects only after a frame, and a fast
+  // connection (a reload onto a warm server) delivered the session and history in between, to no
+  // listener, so the panel stayed at "Connecting…" with no messages until the next event. A layout
+  // effect subscribes in the same task as the render, before any socket event can arrive.
+  useLayoutEffect(() => client.subscribe(() => rerender((n) => n + 1)), [client]);
   return client.get();
 }
 
