@@ -1,6 +1,6 @@
 // The chat panel: header (who answers, transcript, end, minimize), status line (connection,
 // queue position), the conversation, and whichever form fits the moment.
-import { useEffect, useLayoutEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import { OFFLINE_TAG_TEXT } from "./constants.ts";
 import type { WidgetBootDto } from "../../../server/protocol.ts";
 import type { ChatClient, ChatState } from "../client/chat-client.ts";
