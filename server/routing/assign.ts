@@ -8,7 +8,7 @@ import { Prisma } from "../db/generated/sqlite/client.ts";
 import type { Db, Tx } from "../db/client.ts";
 import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
 import { logEvent } from "./events.ts";
-import { capacityOf, pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
+import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
 import { withRetry } from "./retry.ts";
 import { reserveSlot } from "./slots.ts";
 import { QUEUE_ORDER, agentStateSelect, availableWhere, loadAvailableAgents, loadSites } from "./state.ts";
@@ -97,7 +97,7 @@ export async function claimBatch(db: Db, batch: readonly BatchClaim[]): Promise<
           const claimed = await tx.$executeRaw`UPDATE "Conversation" SET "status" = 'assigned', "assigneeId" = ${b.agent.id}, "assignedAt" = ${b.now},
             "priority" = 0, "returnedById" = NULL WHERE "id" = ${b.conversationId} AND "status" = 'queued' AND "siteId" = ${b.site.id}`;
           if (claimed !== 1) throw new BatchMiss();
-          const openCount = await reserveSlotRaw(tx, b.agent, b.site, b.now);
+          const openCount = await reserveSlot(tx, b.agent, b.site, b.now);
           if (openCount === null) throw new BatchMiss();
           // Stamped now, under the agent's row lock (the log is replayed in createdAt order).
           events.push(Prisma.sql`('assigned', ${b.conversationId}, ${b.agent.id}, CAST(${openCount} AS INTEGER), 'auto', ${new Date()})`);
@@ -115,17 +115,6 @@ export async function claimBatch(db: Db, batch: readonly BatchClaim[]): Promise<
     if (err instanceof BatchMiss) return false;
     throw err;
   }
-}
-
-/** reserveSlot (slots.ts) as one raw statement: the same conditions, checked under the row lock. */
-async function reserveSlotRaw(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
-  const maxChats = agent.maxChats === null ? Prisma.sql`"maxChats" IS NULL` : Prisma.sql`"maxChats" = CAST(${agent.maxChats} AS INTEGER)`;
-  const member = site.membersOnly ? Prisma.sql`AND EXISTS (SELECT 1 FROM "SiteMember" WHERE "siteId" = ${site.id} AND "agentId" = ${agent.id})` : Prisma.empty;
-  const rows = await tx.$queryRaw<{ openCount: number | bigint }[]>`UPDATE "Agent" SET "openCount" = "openCount" + 1, "lastAssignedAt" = ${now}
-    WHERE "id" = ${agent.id} AND "status" = ${availableWhere.status} AND "active" = ${availableWhere.active} AND "disconnectedAt" IS NULL
-      AND ${maxChats} AND "openCount" < CAST(${capacityOf(agent, site)} AS INTEGER) ${member}
-    RETURNING "openCount"`;
-  return rows.length === 1 ? Number(rows[0].openCount) : null;
 }
 
 export interface DrainResult {

@@ -3,7 +3,8 @@
 // an agent within capacity when several processes assign at once.
 import type { Tx } from "../db/client.ts";
 import { capacityOf, type AgentState, type SiteRouting } from "./policy.ts";
-import { availableWhere } from "./state.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import { availableSql } from "./state.ts";
 
 /**
  * Takes one slot of `agent` for a conversation of `site` and returns their new open count; null
@@ -11,18 +12,14 @@ import { availableWhere } from "./state.ts";
  * or their capacity changed).
  */
 export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
-  const reserved = await tx.agent.updateManyAndReturn({
-    where: {
-      id: agent.id,
-      ...availableWhere,
-      maxChats: agent.maxChats,
-      openCount: { lt: capacityOf(agent, site) },
-      ...(site.membersOnly ? { memberships: { some: { siteId: site.id } } } : {}),
-    },
-    data: { openCount: { increment: 1 }, lastAssignedAt: now },
-    select: { openCount: true },
-  });
-  return reserved.length === 1 ? reserved[0].openCount : null;
+  // Raw SQL: a compiled Prisma update costs a WebAssembly query compile per call, and assignment
+  // bursts reserve one slot per conversation (bench: assignment).
+  const maxChats = agent.maxChats === null ? Prisma.sql`"maxChats" IS NULL` : Prisma.sql`"maxChats" = CAST(${agent.maxChats} AS INTEGER)`;
+  const member = site.membersOnly ? Prisma.sql`AND EXISTS (SELECT 1 FROM "SiteMember" WHERE "siteId" = ${site.id} AND "agentId" = ${agent.id})` : Prisma.empty;
+  const rows = await tx.$queryRaw<{ openCount: number | bigint }[]>`UPDATE "Agent" SET "openCount" = "openCount" + 1, "lastAssignedAt" = ${now}
+    WHERE "id" = ${agent.id} AND ${availableSql} AND ${maxChats} AND "openCount" < CAST(${capacityOf(agent, site)} AS INTEGER) ${member}
+    RETURNING "openCount"`;
+  return rows.length === 1 ? Number(rows[0].openCount) : null;
 }
 
 export async function freeSlot(tx: Tx, agentId: string): Promise<void> {

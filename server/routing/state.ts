@@ -1,5 +1,6 @@
 // Reads the routing state the policy decides on: sites' routing settings and agents' availability.
 import type { Db, Tx } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
 import type { AgentState, RoutingMode, SiteRouting } from "./policy.ts";
 
 export const agentStateSelect = {
@@ -14,6 +15,8 @@ export const agentStateSelect = {
 
 /** The where clause of isAvailable(), for conditional updates. */
 export const availableWhere = { status: "online", active: true, disconnectedAt: null } as const;
+/** availableWhere for raw statements on "Agent" (reserveSlot): change the two together. */
+export const availableSql = Prisma.sql`"status" = ${availableWhere.status} AND "active" = ${availableWhere.active} AND "disconnectedAt" IS NULL`;
 
 export const QUEUE_ORDER = [{ priority: "desc" }, { queuedAt: "asc" }, { id: "asc" }] as const;
 
