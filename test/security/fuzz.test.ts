@@ -9,6 +9,7 @@ import { MAX_PACKET_BYTES, type Ack } from "../../server/protocol.ts";
 import { addAgent, startServer, type TestServer } from "../helpers/server.ts";
 import { closeAllClients, connectAgent, connectVisitor, login } from "../helpers/clients.ts";
 import { emitAck } from "../helpers/wait.ts";
+import { seededRandom } from "../routing/seeded-random.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const PER_EVENT = 80;
@@ -17,17 +18,6 @@ const PER_ROUTE = 30;
 const MAY_ACCEPT = ["conversation:list", "queue:list", "agents:list", "visitor:update"];
 const CODES = ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "blocked", "too_large", "not_eligible"];
 
-/** mulberry32: small, seeded, good enough to pick cases */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fuzzer(rand: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -109,7 +99,7 @@ test(`random and malformed payloads at every socket event and JSON route (seed $
   const opened = await emitAck<Ack<{ conversation: { id: string } }>>(visitor, "conversation:open", { clientId: "c", message: { clientId: "m", body: "seed" } });
   if (!opened.ok) throw new Error(opened.error.message);
   const before = await snapshot(s);
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const { value, pick } = fuzzer(rand);
   let sent = 0;
 
