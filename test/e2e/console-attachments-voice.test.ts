@@ -85,6 +85,9 @@ it("a second click while the browser asks for the microphone starts no second re
   await record.click();
   await page.evaluate(() => (window as unknown as { answer: () => void }).answer());
   await page.getByRole("timer", { name: "Recording time" }).waitFor();
+  // A second of sound, as the first test records: a recording stopped at once may hold no audio
+  // frame yet, and an empty file is (rightly) refused, which failed this test once under load.
+  await page.waitForFunction(() => /^0:0[1-9]$/.test(document.querySelector(".voice-time")?.textContent ?? ""));
   expect(await page.evaluate(() => (window as unknown as { asks: number }).asks)).toBe(1);
   await page.getByRole("button", { name: "Stop and attach" }).click();
   await consoleTrayReady(page, 1);
