@@ -7,7 +7,9 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { providerOf, sqlitePath, type Provider } from "./provider.ts";
-import { serialisedSqlite } from "./sqlite-serial.ts";
+import { serialisedSqlite, sqliteLink } from "./sqlite-serial.ts";
+import { directSqlite } from "./sqlite-direct.ts";
+import { registerSql } from "./sql.ts";
 
 export type Db = SqliteClient;
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -24,7 +26,9 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
   if (provider === "sqlite") {
     const file = sqlitePath(databaseUrl);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    prisma = new SqliteClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` })) });
+    const link = sqliteLink();
+    prisma = new SqliteClient({ adapter: serialisedSqlite(new PrismaBetterSQLite3({ url: `file:${file}` }), link) });
+    registerSql(prisma, directSqlite(link));
     // WAL lets readers run beside the writer. SQLite's own busy wait blocks the event loop, so it
     // stays short: longer waits for another connection's write are retried asynchronously by
     // sqlite-serial.ts.

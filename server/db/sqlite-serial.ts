@@ -9,19 +9,37 @@
 // which blocks the whole process while it waits, short): a second client in the same process
 // can then finish the transaction that holds the lock instead of being frozen out by our wait.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
+import type BetterSqlite3 from "better-sqlite3";
 
-type Release = () => void;
+export type Release = () => void;
+
+/**
+ * What Prisma's connection shares with the direct statements of sqlite-direct.ts: the lock that
+ * orders every statement and transaction of this process, and the better-sqlite3 handle itself
+ * (null until Prisma connects).
+ */
+export interface SqliteLink {
+  lock: () => Promise<Release>;
+  client: BetterSqlite3.Database | null;
+}
+
+export function sqliteLink(): SqliteLink {
+  return { lock: fifoLock(), client: null };
+}
 
 /** How long a statement keeps retrying while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
 
 function isBusy(err: unknown): boolean {
+  // better-sqlite3's own error (direct statements) has the code; the adapter's wraps it in cause.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("SQLITE_BUSY")) return true;
   const cause = (err as { cause?: { kind?: unknown; originalCode?: unknown } } | null)?.cause;
   return cause?.kind === "SocketTimeout" || (typeof cause?.originalCode === "string" && cause.originalCode.startsWith("SQLITE_BUSY"));
 }
 
 /** Runs `attempt` until it does not fail with SQLITE_BUSY, backing off without blocking. */
-async function whenFree<T>(attempt: () => Promise<T>): Promise<T> {
+export async function whenFree<T>(attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + BUSY_WAIT_MS;
   for (let i = 0; ; i++) {
     try {
@@ -75,8 +93,7 @@ function wrapTransaction(tx: Transaction, release: Release): Transaction {
   };
 }
 
-function serialise(inner: SqlDriverAdapter): SqlDriverAdapter {
-  const lock = fifoLock();
+function serialise(inner: SqlDriverAdapter, lock: SqliteLink["lock"]): SqlDriverAdapter {
   const connectionInfo = inner.getConnectionInfo?.bind(inner);
   const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
     const release = await lock();
@@ -111,10 +128,23 @@ function serialise(inner: SqlDriverAdapter): SqlDriverAdapter {
   };
 }
 
-export function serialisedSqlite(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+/** `link`: filled with the connection's handle on connect, for sqlite-direct.ts. */
+export function serialisedSqlite(factory: SqlDriverAdapterFactory, link: SqliteLink = sqliteLink()): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => serialise(await factory.connect()),
+    connect: async () => {
+      const inner = await factory.connect();
+      // The adapter keeps its better-sqlite3 handle in a public field it does not declare; the
+      // direct statements must use that very connection (same lock, same transaction state).
+      const client = (inner as { client?: unknown }).client;
+      if (!isBetterSqlite3(client)) throw new Error("sqlite-serial: the better-sqlite3 adapter no longer exposes its connection");
+      link.client = client;
+      return serialise(inner, link.lock);
+    },
   };
+}
+
+function isBetterSqlite3(x: unknown): x is BetterSqlite3.Database {
+  return typeof x === "object" && x !== null && typeof (x as BetterSqlite3.Database).prepare === "function" && typeof (x as BetterSqlite3.Database).exec === "function";
 }

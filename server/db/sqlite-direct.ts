@@ -1,0 +1,134 @@
+// The SQLite side of sql.ts: statements run on Prisma's own better-sqlite3 connection, under the
+// lock sqlite-serial.ts gives every Prisma query and transaction, so the two never interleave,
+// and through a cache of prepared statements. Values go in and come out as Prisma's adapter
+// stores and reads them (dates as ISO text with "+00:00", booleans as 0/1), so rows written
+// here and read through Prisma (or the other way round) are the same.
+import type BetterSqlite3 from "better-sqlite3";
+import type { Prisma } from "./generated/sqlite/client.ts";
+import { toSql, type SqlDatabase, type SqlRunner } from "./sql.ts";
+import { whenFree, type SqliteLink } from "./sqlite-serial.ts";
+
+/** Distinct statement texts kept prepared; IN lists make one text per list length. */
+const CACHE_SIZE = 1_000;
+
+interface Prepared {
+  stmt: BetterSqlite3.Statement;
+  /** result columns that need converting, found on first read */
+  conversions: { name: string; kind: "date" | "boolean" }[] | null;
+}
+
+/** As @prisma/adapter-better-sqlite3 binds them (its default timestampFormat, iso8601). */
+function bindValue(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString().replace("Z", "+00:00");
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v === undefined) return null;
+  return v;
+}
+
+function conversionsOf(stmt: BetterSqlite3.Statement): NonNullable<Prepared["conversions"]> {
+  const out: NonNullable<Prepared["conversions"]> = [];
+  for (const c of stmt.columns()) {
+    const type = c.type?.toUpperCase();
+    if (type === "DATETIME") out.push({ name: c.name, kind: "date" });
+    else if (type === "BOOLEAN") out.push({ name: c.name, kind: "boolean" });
+  }
+  return out;
+}
+
+function convert(row: Record<string, unknown>, conversions: NonNullable<Prepared["conversions"]>): void {
+  for (const { name, kind } of conversions) {
+    const v = row[name];
+    if (v === null || v === undefined) continue;
+    row[name] = kind === "boolean" ? v !== 0 && v !== false : new Date(v as string | number);
+  }
+}
+
+export function directSqlite(link: SqliteLink): SqlDatabase {
+  const cache = new Map<string, Prepared>();
+
+  const client = (): BetterSqlite3.Database => {
+    if (!link.client) throw new Error("sqlite-direct: the database is not connected");
+    return link.client;
+  };
+
+  const prepared = (text: string): Prepared => {
+    let p = cache.get(text);
+    if (p) {
+      // Most recently used last, so the oldest entry is the first one evicted.
+      cache.delete(text);
+      cache.set(text, p);
+      return p;
+    }
+    p = { stmt: client().prepare(text), conversions: null };
+    cache.set(text, p);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    return p;
+  };
+
+  const rowsOf = <T>(query: Prisma.Sql): T => {
+    const p = prepared(query.sql);
+    const args = query.values.map(bindValue);
+    if (!p.stmt.reader) {
+      p.stmt.run(args);
+      return [] as T;
+    }
+    const rows = p.stmt.all(args) as Record<string, unknown>[];
+    const conversions = (p.conversions ??= conversionsOf(p.stmt));
+    if (conversions.length) for (const r of rows) convert(r, conversions);
+    return rows as T;
+  };
+
+  const changesOf = (query: Prisma.Sql): number => {
+    const p = prepared(query.sql);
+    const args = query.values.map(bindValue);
+    return p.stmt.reader ? p.stmt.all(args).length : p.stmt.run(args).changes;
+  };
+
+  /** Inside a transaction: the lock is held already. */
+  const inside: SqlRunner = {
+    $queryRaw: async <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => rowsOf<T>(toSql(query, values)),
+    $executeRaw: async (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => changesOf(toSql(query, values)),
+  };
+
+  const locked = async <T>(run: () => T): Promise<T> => {
+    const release = await link.lock();
+    try {
+      // Another process may hold the write lock: wait for it without blocking (sqlite-serial.ts).
+      return await whenFree(async () => run());
+    } finally {
+      release();
+    }
+  };
+
+  return {
+    $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
+      const sql = toSql(query, values);
+      return locked(() => rowsOf<T>(sql));
+    },
+    $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
+      const sql = toSql(query, values);
+      return locked(() => changesOf(sql));
+    },
+    async transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      const release = await link.lock();
+      try {
+        const db = client();
+        // IMMEDIATE: the write lock is taken now, so a transaction that reads and then writes
+        // cannot fail half-way because another process wrote in between.
+        await whenFree(async () => prepared("BEGIN IMMEDIATE").stmt.run());
+        let result: T;
+        try {
+          result = await body(inside);
+          prepared("COMMIT").stmt.run();
+        } catch (err) {
+          // A failed statement may have ended the transaction already (SQLITE_FULL and the like).
+          if (db.inTransaction) prepared("ROLLBACK").stmt.run();
+          throw err;
+        }
+        return result;
+      } finally {
+        release();
+      }
+    },
+  };
+}
