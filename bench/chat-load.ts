@@ -1,7 +1,8 @@
 // Harness side of the chat load (latency and throughput): seeds conversations on a server,
 // hands each worker whole agent groups, runs a phase on every worker at once and merges what they
 // measured into one result.
-import type { BenchDatabase, Harness, RunningServer } from "./harness.ts";
+import path from "node:path";
+import { RESULTS_DIR, type BenchDatabase, type Harness, type RunningServer } from "./harness.ts";
 import type { ServerKind } from "./server-child.ts";
 import type { ChatRunResult } from "./chat-driver.ts";
 import type { ChatGroup } from "./seed.ts";
@@ -36,6 +37,8 @@ export interface PhaseResult {
   settled: boolean;
   /** the load workers' CPU (% of one core each) and event-loop delay p99 during the window */
   generatorCpu: number[];
+  /** the Parley servers' CPU time per acknowledged message over the whole phase (warm-up and settling included), µs */
+  serverCpuPerMessageUs: number;
   generatorLoopP99Ms: number[];
   /** the workers' first oddities (lost, doubled, misdelivered), word for word */
   anomalies: string[];
@@ -116,6 +119,10 @@ export async function runPhase(h: Harness, servers: ChatServers, spec: PhaseSpec
   const workers = (await h.workers()).filter((_, i) => visitors[i] > 0);
   const shares = visitors.filter((n) => n > 0);
   const total = shares.reduce((a, b) => a + b, 0);
+  const serverList = [...new Set([servers.visitors, servers.agents])];
+  const profiled = h.opts.profile ? serverList.filter((s) => s.kind === "parley") : [];
+  await Promise.all(profiled.map((s) => s.child.call("phaseProfileStart", {})));
+  const cpuBefore = await Promise.all(serverList.map((s) => s.child.call("cpuMs", {})));
   const parts: ChatRunResult[] = await Promise.all(
     workers.map((w, i) =>
       w.call(
@@ -132,6 +139,9 @@ export async function runPhase(h: Harness, servers: ChatServers, spec: PhaseSpec
       ),
     ),
   );
+  const cpuAfter = await Promise.all(serverList.map((s) => s.child.call("cpuMs", {})));
+  await Promise.all(profiled.map((s) => s.child.call("phaseProfileStop", { file: path.join(RESULTS_DIR, "profiles", s.child.name, `phase-${spec.label}.cpuprofile`) })));
+  const serverCpuMs = cpuAfter.reduce((s, ms, i) => s + ms - cpuBefore[i], 0);
   const sum = (f: (r: ChatRunResult) => number) => parts.reduce((s, r) => s + f(r), 0);
   const ackErrors: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.ackErrors)) ackErrors[k] = (ackErrors[k] ?? 0) + v;
@@ -152,6 +162,7 @@ export async function runPhase(h: Harness, servers: ChatServers, spec: PhaseSpec
     late: sum((r) => r.late),
     settled: parts.every((p) => p.settled),
     generatorCpu: parts.map((p) => Math.round(p.cpuPercent)),
+    serverCpuPerMessageUs: sum((r) => r.acked) ? Math.round((serverCpuMs * 1000) / sum((r) => r.acked)) : 0,
     generatorLoopP99Ms: parts.map((p) => Math.round(p.loopDelayP99Ms * 10) / 10),
     anomalies: parts.flatMap((p) => p.anomalies),
   };

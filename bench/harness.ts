@@ -150,7 +150,7 @@ export class Harness {
       started,
       async stop() {
         if (profiling) {
-          // Next to the CPU profile: which statements the run sent, most frequent first.
+          // Next to the CPU profile: which statements the run sent, the most time in the driver first.
           const sql = await child.call("sqlCounts", {}).catch(() => null);
           if (sql) writeFileSync(path.join(RESULTS_DIR, "profiles", child.name, "sql-counts.json"), JSON.stringify(sql, null, 2) + "\n");
         }

@@ -4,6 +4,8 @@
 // Parley's modules load only in a child that runs Parley (the bare baseline and the raw-insert
 // child stay small and start fast); `preload` loads them before the clock starts.
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import type { ParleyApp } from "../server/app.ts";
 import type { BareServer } from "./bare-server.ts";
 import type { RawInsertResult } from "./raw-inserts.ts";
@@ -69,13 +71,19 @@ export interface ServerMethods {
   createSite(p: { name: string; origins: string[] }): Promise<string>;
   assignmentState(p: Record<string, never>): Promise<AssignmentState>;
   rawInserts(p: { databaseUrl: string; conversationId: string; durationMs: number; concurrency: number }): Promise<RawInsertResult>;
-  sqlCounts(p: Record<string, never>): Promise<{ total: number; top: SqlCount[] }>;
+  /** --profile: a CPU profile of just one phase (the whole-life --cpu-prof one is mostly setup) */
+  phaseProfileStart(p: Record<string, never>): Promise<void>;
+  phaseProfileStop(p: { file: string }): Promise<void>;
+  /** this process's CPU time so far (user + system), ms */
+  cpuMs(p: Record<string, never>): Promise<number>;
+  sqlCounts(p: Record<string, never>): Promise<{ total: number; totalMs: number; top: SqlCount[] }>;
   stop(p: Record<string, never>): Promise<{ closeMs: number }>;
 }
 
 let parley: ParleyApp | null = null;
 let bare: BareServer | null = null;
 let siteId = "";
+let profiler: Session | null = null;
 
 function app(): ParleyApp {
   if (!parley) throw new Error("no Parley server running in this child");
@@ -183,6 +191,26 @@ serveRpc<ServerMethods>(
     async rawInserts(p) {
       const { rawInserts } = await import("./raw-inserts.ts");
       return rawInserts(p.databaseUrl, p.conversationId, p.durationMs, p.concurrency);
+    },
+
+    async phaseProfileStart() {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    },
+
+    async phaseProfileStop({ file }) {
+      if (!profiler) return;
+      const { profile } = await profiler.post("Profiler.stop");
+      profiler.disconnect();
+      profiler = null;
+      writeFileSync(file, JSON.stringify(profile));
+    },
+
+    async cpuMs() {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
     },
 
     async sqlCounts() {

@@ -57,7 +57,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.logger ?? createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length) log.info({ migrations: applied }, "database migrated");
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, { checkpoints: { onError: (message) => log.warn({ message }, "SQLite background checkpoint failed") } });
   const db = database.prisma;
   const metrics = createMetrics();
 

@@ -41,7 +41,7 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
         const r = await runPhase(h, servers, { label: `tp-${rate}`, rate, ...timing }, visitors);
         const why = shortfalls(r);
         tried.push({ ...r, sustained: why.length === 0, why });
-        process.stderr.write(`bench:   ${rate} msg/s offered: ${r.achieved.toFixed(0)} stored/s, e2e p99 ${r.e2e.p99.toFixed(1)} ms${why.length ? ` — not sustained (${why.join(", ")})` : ""}\n`);
+        process.stderr.write(`bench:   ${rate} msg/s offered: ${r.achieved.toFixed(0)} stored/s, e2e p99 ${r.e2e.p99.toFixed(1)} ms, server CPU ${r.serverCpuPerMessageUs} µs/msg${why.length ? ` — not sustained (${why.join(", ")})` : ""}\n`);
         return why.length === 0;
       };
       let lastGood = 0;

@@ -2,10 +2,11 @@
 // write lock on the conversation rows of its batch before calling this, and an attachment can only
 // be claimed in its own conversation, so the check here and the conditional update below cannot
 // race another claim. A batch without attachment ids costs no statement at all.
-import type { Tx } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import type { SqlRunner } from "../db/sql.ts";
 import { DomainError } from "../errors.ts";
 import type { AttachmentDto, AuthorKind } from "../protocol.ts";
-import { attachmentDtoSelect, toAttachmentDto } from "./dto.ts";
+import { toAttachmentDto, type AttachmentRow } from "./dto.ts";
 
 interface ClaimInput {
   conversationId: string;
@@ -39,7 +40,7 @@ export interface AttachmentClaims {
   /** records that `messageId` is the message `input` became; returns its attachments */
   bind(messageId: string, input: ClaimInput): AttachmentDto[];
   /** sets messageId on every bound attachment; throws ClaimConflict (rolling the batch back) if any was taken meanwhile */
-  commit(tx: Tx): Promise<ReadonlyMap<string, AttachmentDto[]>>;
+  commit(tx: SqlRunner): Promise<ReadonlyMap<string, AttachmentDto[]>>;
 }
 
 const NONE: AttachmentClaims = {
@@ -48,13 +49,11 @@ const NONE: AttachmentClaims = {
   commit: async () => new Map(),
 };
 
-export async function attachmentClaims(tx: Tx, inputs: readonly ClaimInput[]): Promise<AttachmentClaims> {
+export async function attachmentClaims(tx: SqlRunner, inputs: readonly ClaimInput[]): Promise<AttachmentClaims> {
   const ids = [...new Set(inputs.flatMap((i) => i.attachmentIds ?? []))];
   if (ids.length === 0) return NONE;
-  const rows = await tx.attachment.findMany({
-    where: { id: { in: ids } },
-    select: { ...attachmentDtoSelect, conversationId: true, uploaderKind: true, uploaderId: true, messageId: true },
-  });
+  const rows = await tx.$queryRaw<(AttachmentRow & Omit<Candidate, "dto">)[]>`SELECT "id", "name", "mime", "size", "durationMs", "conversationId", "uploaderKind", "uploaderId", "messageId"
+    FROM "Attachment" WHERE "id" IN (${Prisma.join(ids)})`;
   const found = new Map<string, Candidate>(rows.map((r) => [r.id, { ...r, dto: toAttachmentDto(r) }]));
   const reserved = new Set<string>();
   const bound = new Map<string, string[]>();
@@ -82,8 +81,8 @@ export async function attachmentClaims(tx: Tx, inputs: readonly ClaimInput[]): P
     async commit(t) {
       const out = new Map<string, AttachmentDto[]>();
       for (const [messageId, wanted] of bound) {
-        const res = await t.attachment.updateMany({ where: { id: { in: wanted }, messageId: null }, data: { messageId } });
-        if (res.count !== wanted.length) throw new ClaimConflict();
+        const count = await t.$executeRaw`UPDATE "Attachment" SET "messageId" = ${messageId} WHERE "id" IN (${Prisma.join(wanted)}) AND "messageId" IS NULL`;
+        if (count !== wanted.length) throw new ClaimConflict();
         out.set(messageId, wanted.map((id) => (found.get(id) as Candidate).dto));
       }
       return out;

@@ -64,12 +64,6 @@ export async function admitConversation(db: Db, limits: AbuseLimits, who: { ip: 
   await db.abuseEvent.createMany({ data: keys.map((key) => ({ key })) });
 }
 
-/** Visitor messages per conversation per minute, counted from the messages themselves. */
-export async function admitVisitorMessage(db: Db, limits: AbuseLimits, conversationId: string): Promise<void> {
-  const recent = await db.message.count({ where: { conversationId, authorKind: "visitor", createdAt: since(60_000) } });
-  if (recent >= limits.messagesPerMinute) throw new DomainError("rate_limited", "You are sending messages too fast; wait a moment");
-}
-
 /**
  * Visitor messages per client address, over all their conversations and sockets. Kept in this
  * process's memory so a message costs no I/O for it: behind N processes an address gets up to N

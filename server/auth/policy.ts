@@ -5,6 +5,7 @@
 // conversation's site is one of theirs, for visitors whether it is their own.
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
+import type { SqlRunner } from "../db/sql.ts";
 import { DomainError } from "../errors.ts";
 
 export type Action =
@@ -117,7 +118,7 @@ export async function canAgentSeeSite(db: Db, agent: Staff, siteId: string): Pro
  * canAgentSeeSite for many (agent, site) pairs in two statements whatever their number (the
  * message writer checks a whole batch at once): whether each pair passes, in order.
  */
-export async function agentsSeeSites(db: Pick<Db, "$queryRaw">, pairs: readonly { agent: Staff; siteId: string }[]): Promise<boolean[]> {
+export async function agentsSeeSites(db: SqlRunner, pairs: readonly { agent: Staff; siteId: string }[]): Promise<boolean[]> {
   const staff = pairs.filter((p) => p.agent.role !== "admin");
   if (staff.length === 0) return pairs.map(() => true);
   const siteIds = [...new Set(staff.map((p) => p.siteId))];

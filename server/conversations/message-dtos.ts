@@ -1,6 +1,7 @@
 // Message rows to wire shapes, with their authors' display names looked up once per batch.
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
+import { sqlOf, type SqlRunner } from "../db/sql.ts";
 import type { AttachmentDto, MessageDto } from "../protocol.ts";
 import { attachmentsByMessage } from "../attachments/dto.ts";
 import { toMessageDto, type MessageRow } from "./dto.ts";
@@ -10,7 +11,7 @@ import { toMessageDto, type MessageRow } from "./dto.ts";
  * statement for agents and visitors together: this runs after every message batch, and a
  * compiled Prisma query costs a WebAssembly compile per call.
  */
-export async function authorNames(db: Pick<Db, "$queryRaw">, rows: readonly MessageRow[]): Promise<Map<string, string | null>> {
+export async function authorNames(db: SqlRunner, rows: readonly MessageRow[]): Promise<Map<string, string | null>> {
   const ids = (kind: string) => [...new Set(rows.filter((r) => r.authorKind === kind && r.authorId).map((r) => r.authorId as string))];
   const agentIds = ids("agent");
   const visitorIds = ids("visitor");
@@ -27,7 +28,7 @@ export async function authorNames(db: Pick<Db, "$queryRaw">, rows: readonly Mess
 /** `known`: attachments already at hand per message id (the writer's); the rest are loaded in one query. */
 export async function toMessageDtos(db: Db, rows: readonly MessageRow[], known?: ReadonlyMap<string, AttachmentDto[]>): Promise<MessageDto[]> {
   if (rows.length === 0) return [];
-  const names = await authorNames(db, rows);
+  const names = await authorNames(sqlOf(db), rows);
   const loaded = await attachmentsByMessage(db, rows.filter((r) => !known?.has(r.id)).map((r) => r.id));
   return rows.map((r) => ({
     ...toMessageDto(r, r.authorId ? (names.get(r.authorId) ?? null) : null),

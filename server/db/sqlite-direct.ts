@@ -59,7 +59,9 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
       cache.set(text, p);
       return p;
     }
-    p = { stmt: client().prepare(text), conversions: null };
+    // Prisma's adapter turns safe integers on for the whole connection; the rows here carry
+    // numbers, as Prisma's own reads of Int columns do (no id or count nears 2^53).
+    p = { stmt: client().prepare(text).safeIntegers(false), conversions: null };
     cache.set(text, p);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     return p;
@@ -84,31 +86,28 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
     return p.stmt.reader ? p.stmt.all(args).length : p.stmt.run(args).changes;
   };
 
+  /** A statement on its own: once it wrote, it is done only when the WAL is on disk. */
+  const alone = async <T>(query: Prisma.Sql, run: (q: Prisma.Sql) => T): Promise<T> => {
+    const release = await link.lock();
+    try {
+      // Another process may hold the write lock: wait for it without blocking (sqlite-serial.ts).
+      const result = await whenFree(async () => run(query));
+      if (link.wrote()) await link.durable();
+      return result;
+    } finally {
+      release();
+    }
+  };
+
   /** Inside a transaction: the lock is held already. */
   const inside: SqlRunner = {
     $queryRaw: async <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => rowsOf<T>(toSql(query, values)),
     $executeRaw: async (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => changesOf(toSql(query, values)),
   };
 
-  const locked = async <T>(run: () => T): Promise<T> => {
-    const release = await link.lock();
-    try {
-      // Another process may hold the write lock: wait for it without blocking (sqlite-serial.ts).
-      return await whenFree(async () => run());
-    } finally {
-      release();
-    }
-  };
-
   return {
-    $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
-      const sql = toSql(query, values);
-      return locked(() => rowsOf<T>(sql));
-    },
-    $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
-      const sql = toSql(query, values);
-      return locked(() => changesOf(sql));
-    },
+    $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), (q) => rowsOf<T>(q)),
+    $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), changesOf),
     async transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
       const release = await link.lock();
       try {
@@ -125,6 +124,7 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
           if (db.inTransaction) prepared("ROLLBACK").stmt.run();
           throw err;
         }
+        if (link.wrote()) await link.durable();
         return result;
       } finally {
         release();

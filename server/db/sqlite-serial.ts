@@ -15,16 +15,36 @@ export type Release = () => void;
 
 /**
  * What Prisma's connection shares with the direct statements of sqlite-direct.ts: the lock that
- * orders every statement and transaction of this process, and the better-sqlite3 handle itself
- * (null until Prisma connects).
+ * orders every statement and transaction of this process, the better-sqlite3 handle itself (null
+ * until Prisma connects), and the WAL flush every write waits for before it counts as done
+ * (sqlite-wal-sync.ts), with the lock still held, so no one here reads what is not durable yet.
  */
 export interface SqliteLink {
   lock: () => Promise<Release>;
   client: BetterSqlite3.Database | null;
+  durable: () => Promise<void>;
+  /** whether the connection changed rows since the last call (total_changes moved) */
+  wrote(): boolean;
 }
 
-export function sqliteLink(): SqliteLink {
-  return { lock: fifoLock(), client: null };
+export function sqliteLink(durable: () => Promise<void> = async () => undefined): SqliteLink {
+  let seen = 0;
+  let counter: { db: BetterSqlite3.Database; stmt: BetterSqlite3.Statement } | null = null;
+  const link: SqliteLink = {
+    lock: fifoLock(),
+    client: null,
+    durable,
+    wrote() {
+      const db = link.client;
+      if (!db) return false;
+      if (counter?.db !== db) counter = { db, stmt: db.prepare("SELECT total_changes()").pluck().safeIntegers(false) };
+      const total = counter.stmt.get() as number;
+      const moved = total !== seen;
+      seen = total;
+      return moved;
+    },
+  };
+  return link;
 }
 
 /** How long a statement keeps retrying while another connection holds the write lock. */
@@ -69,7 +89,7 @@ function fifoLock(): () => Promise<Release> {
   };
 }
 
-function wrapTransaction(tx: Transaction, release: Release): Transaction {
+function wrapTransaction(tx: Transaction, release: Release, link: SqliteLink): Transaction {
   return {
     provider: tx.provider,
     adapterName: tx.adapterName,
@@ -79,6 +99,8 @@ function wrapTransaction(tx: Transaction, release: Release): Transaction {
     async commit() {
       try {
         await tx.commit();
+        link.wrote();
+        await link.durable();
       } finally {
         release();
       }
@@ -93,12 +115,15 @@ function wrapTransaction(tx: Transaction, release: Release): Transaction {
   };
 }
 
-function serialise(inner: SqlDriverAdapter, lock: SqliteLink["lock"]): SqlDriverAdapter {
+function serialise(inner: SqlDriverAdapter, link: SqliteLink): SqlDriverAdapter {
+  const { lock } = link;
   const connectionInfo = inner.getConnectionInfo?.bind(inner);
   const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
     const release = await lock();
     try {
-      return await whenFree(run);
+      const result = await whenFree(run);
+      if (link.wrote()) await link.durable();
+      return result;
     } finally {
       release();
     }
@@ -117,7 +142,7 @@ function serialise(inner: SqlDriverAdapter, lock: SqliteLink["lock"]): SqlDriver
         // IMMEDIATE one, retried while another connection holds the write lock.
         await tx.executeRaw({ sql: "ROLLBACK", args: [], argTypes: [] });
         await whenFree(() => tx.executeRaw({ sql: "BEGIN IMMEDIATE", args: [], argTypes: [] }));
-        return wrapTransaction(tx, release);
+        return wrapTransaction(tx, release, link);
       } catch (err) {
         release();
         throw err;
@@ -140,7 +165,7 @@ export function serialisedSqlite(factory: SqlDriverAdapterFactory, link: SqliteL
       const client = (inner as { client?: unknown }).client;
       if (!isBetterSqlite3(client)) throw new Error("sqlite-serial: the better-sqlite3 adapter no longer exposes its connection");
       link.client = client;
-      return serialise(inner, link.lock);
+      return serialise(inner, link);
     },
   };
 }

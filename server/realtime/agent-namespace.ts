@@ -117,7 +117,7 @@ async function onConnection(socket: AgentSocket, deps: AgentDeps): Promise<void>
     handle(ctx("message:send"), s.agentSendMessage, async (input) => {
       // The writer's guard checks the agent's site with the whole batch (realtime/message-guard.ts).
       const posted = await deps.messages.post({ ...input, authorKind: "agent", authorId: agentId, poster: { kind: "agent", agentId, role: socket.data.role } });
-      if (posted.created) notifier.message(posted.message, posted.conversation);
+      if (posted.created) notifier.message(posted.message, posted.conversation, socket.id);
       return posted.message;
     }),
   );

@@ -1,12 +1,12 @@
 // The checks every chat message passes (auth/policy.ts for who may write where, auth/abuse.ts for
 // how fast), made by the message writer once per batch inside its transaction: a batch of any
-// size costs at most three statements here (visitor counts, open sites, memberships), where the
-// same checks per message cost three round trips each and broke group commit. Nothing is cached,
+// size costs at most two statements here (open sites, memberships; the visitor's count rides on
+// the conversation row), where the same checks per message cost three round trips each and broke
+// group commit. Nothing is cached,
 // so a membership or block change elsewhere holds for the very next batch.
 import type { AbuseLimits } from "../auth/abuse.ts";
 import { agentsSeeSites } from "../auth/policy.ts";
 import type { BatchGuard } from "../conversations/message-writer.ts";
-import { Prisma } from "../db/generated/sqlite/client.ts";
 import { DomainError } from "../errors.ts";
 
 const MINUTE = 60_000;
@@ -14,7 +14,8 @@ const MINUTE = 60_000;
 /** A conversation the poster may not see is "not found", as in policy.conversationFor. */
 const missing = () => new DomainError("not_found", "No such conversation");
 
-export function messageGuard(limits: Pick<AbuseLimits, "messagesPerMinute">): BatchGuard {
+/** `now`: the clock the minutes are read from (tests pin it) */
+export function messageGuard(limits: Pick<AbuseLimits, "messagesPerMinute">, now: () => number = Date.now): BatchGuard {
   return async (tx, items) => {
     const verdicts: (DomainError | null)[] = items.map(({ input, conversation: c }) =>
       input.poster.kind === "visitor" && (c.visitorId !== input.poster.visitorId || c.siteId !== input.poster.siteId) ? missing() : null,
@@ -33,23 +34,17 @@ export function messageGuard(limits: Pick<AbuseLimits, "messagesPerMinute">): Ba
       });
     }
 
-    // Visitors: messages per conversation per minute, counted from the stored messages (as
-    // abuse.admitVisitorMessage does) plus the ones this batch admits before each.
-    const counted = items.flatMap((item, i) => (item.input.poster.kind === "visitor" && !verdicts[i] && !item.retry ? [i] : []));
-    if (counted.length) {
-      const convIds = [...new Set(counted.map((i) => items[i].conversation.id))];
-      // Raw SQL: one per batch with visitor messages, no query-compiler run.
-      const recent = await tx.$queryRaw<{ conversationId: string; n: bigint | number }[]>`SELECT "conversationId", COUNT(*) AS "n" FROM "Message"
-        WHERE "conversationId" IN (${Prisma.join(convIds)}) AND "authorKind" = 'visitor' AND "createdAt" >= ${new Date(Date.now() - MINUTE)}
-        GROUP BY "conversationId"`;
-      const tally = new Map(recent.map((r) => [r.conversationId, Number(r.n)]));
-      for (const i of counted) {
-        const id = items[i].conversation.id;
-        const n = tally.get(id) ?? 0;
-        if (n >= limits.messagesPerMinute) verdicts[i] = new DomainError("rate_limited", "You are sending messages too fast; wait a moment");
-        else tally.set(id, n + 1);
-      }
-    }
+    // Visitors: messages per conversation per clock minute, on the conversation's row (the
+    // writer stores the window with the batch). Counting the stored messages instead read every
+    // message of each conversation in the batch.
+    const minute = Math.floor(now() / MINUTE);
+    items.forEach((item, i) => {
+      if (item.input.poster.kind !== "visitor" || verdicts[i] || item.retry) return;
+      const w = item.window;
+      if (w.minute !== minute) Object.assign(w, { minute, count: 0 });
+      if (w.count >= limits.messagesPerMinute) verdicts[i] = new DomainError("rate_limited", "You are sending messages too fast; wait a moment");
+      else w.count += 1;
+    });
     return verdicts;
   };
 }

@@ -153,6 +153,8 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
           authorId: visitorId,
           clientId: input.message.clientId,
           body: input.message.body,
+          // through the guard like any message: it counts towards the visitor's minute
+          poster: { kind: "visitor", visitorId, siteId },
         });
         if (posted.created) notifier.message(posted.message, conversation);
       }
@@ -175,7 +177,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
       // Ownership and the per-conversation limit are checked with the writer's batch, in its
       // transaction (realtime/message-guard.ts): no statement of its own per message.
       const posted = await deps.messages.post({ ...input, authorKind: "visitor", authorId: visitorId, poster: { kind: "visitor", visitorId, siteId } });
-      if (posted.created) notifier.message(posted.message, posted.conversation);
+      if (posted.created) notifier.message(posted.message, posted.conversation, socket.id);
       return posted.message;
     }),
   );

@@ -1,6 +1,6 @@
 // Visitors: anonymous by default, known by a token only they hold.
-import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client.ts";
+import { timeOrderedId } from "../db/time-ordered-id.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { parseJsonObject, type Scalar } from "../json-text.ts";
 import type { VisitorDto } from "../protocol.ts";
@@ -36,7 +36,7 @@ export function toVisitorDto(v: VisitorRow): VisitorDto {
 export async function createVisitor(db: Pick<Db, "$executeRaw">, siteId: string): Promise<{ token: string; visitor: VisitorRow }> {
   const token = newToken("v_");
   const now = new Date();
-  const visitor: VisitorRow = { id: randomUUID(), siteId, name: null, email: null, externalId: null, attributes: "{}", createdAt: now, lastSeenAt: now };
+  const visitor: VisitorRow = { id: timeOrderedId(now.getTime()), siteId, name: null, email: null, externalId: null, attributes: "{}", createdAt: now, lastSeenAt: now };
   await db.$executeRaw`INSERT INTO "Visitor" ("id", "siteId", "tokenHash", "attributes", "createdAt", "lastSeenAt")
     VALUES (${visitor.id}, ${siteId}, ${hashToken(token)}, ${visitor.attributes}, ${now}, ${now})`;
   return { token, visitor };

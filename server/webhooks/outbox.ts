@@ -3,8 +3,9 @@
 // other). Delivery is the dispatcher's business (dispatcher.ts); nothing here touches the network.
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import type { SqlRunner } from "../db/sql.ts";
 import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
-import { authorNames } from "../conversations/message-dtos.ts";
 import type { AgentRef, AttachmentDto, ConversationDto, WebhookEventType, WebhookMessageDto, WebhookPayloads } from "../protocol.ts";
 
 export function newEventId(): string {
@@ -16,7 +17,7 @@ export function newEventId(): string {
  * transaction: an endpoint that commits later did not exist when the change happened, so the
  * event is not its to receive, and a server without webhooks stores no events at all.
  */
-async function subscribed(tx: Tx, type: WebhookEventType, notes = false): Promise<boolean> {
+async function subscribed(tx: SqlRunner, type: WebhookEventType, notes = false): Promise<boolean> {
   // Raw SQL: this runs in every transaction that makes an event (each message batch, open,
   // assignment), and a compiled Prisma query costs a WebAssembly compile per call. `events` is a
   // JSON array of type names, which hold no LIKE wildcards.
@@ -46,14 +47,14 @@ export async function agentRef(tx: Tx, agentId: string): Promise<AgentRef> {
 
 /** One `message.created` per stored message, written with the batch that stored them. */
 export async function recordMessages(
-  tx: Tx,
+  tx: SqlRunner,
   rows: readonly MessageRow[],
   convs: ReadonlyMap<string, { siteId: string; visitorId: string }>,
+  names: ReadonlyMap<string, string | null>,
   attachments: ReadonlyMap<string, AttachmentDto[]> = new Map(),
 ): Promise<void> {
   if (rows.length === 0 || !(await subscribed(tx, "message.created"))) return;
   if (rows.every((r) => r.note) && !(await subscribed(tx, "message.created", true))) return;
-  const names = await authorNames(tx, rows);
   const data = rows.map((r) => {
     const conv = convs.get(r.conversationId);
     const message: WebhookMessageDto = {
@@ -63,7 +64,7 @@ export async function recordMessages(
       visitorId: conv?.visitorId ?? "",
     };
     const payload: WebhookPayloads["message.created"] = { message };
-    return { id: newEventId(), type: "message.created", payload: JSON.stringify(payload), createdAt: r.createdAt };
+    return Prisma.sql`(${newEventId()}, ${"message.created"}, ${JSON.stringify(payload)}, ${r.createdAt})`;
   });
-  await tx.webhookEvent.createMany({ data });
+  await tx.$executeRaw`INSERT INTO "WebhookEvent" ("id", "type", "payload", "createdAt") VALUES ${Prisma.join(data)}`;
 }

@@ -91,10 +91,11 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
     const agent = (email: string, role = "agent") => d.prisma.agent.create({ data: { email, name: email, role, passwordHash: "x" } });
     const [member, outsider, admin] = [await agent("m@example.com"), await agent("o@example.com"), await agent("a@example.com", "admin")];
     await d.prisma.siteMember.create({ data: { siteId: site.id, agentId: member.id } });
-    // Two visitor messages a minute, one already stored: the batch admits one more, in order.
+    // Two visitor messages a minute, one already counted this minute: the batch admits one more, in order.
     await d.prisma.message.create({ data: { conversationId: conv.id, seq: 1, authorKind: "visitor", authorId: mine.id, body: "old", clientId: "old" } });
-    await d.prisma.conversation.update({ where: { id: conv.id }, data: { lastSeq: 1 } });
-    const w = new MessageWriter(d.prisma, messageGuard({ messagesPerMinute: 2 }));
+    let clock = Date.UTC(2026, 0, 1, 12, 0, 30);
+    await d.prisma.conversation.update({ where: { id: conv.id }, data: { lastSeq: 1, visitorMinute: Math.floor(clock / 60_000), visitorMinuteCount: 1 } });
+    const w = new MessageWriter(d.prisma, messageGuard({ messagesPerMinute: 2 }, () => clock));
     const asVisitor = (visitorId: string, clientId: string) =>
       ({ conversationId: conv.id, authorKind: "visitor" as const, authorId: visitorId, clientId, body: "x", poster: { kind: "visitor" as const, visitorId, siteId: site.id } });
     const asAgent = (a: { id: string; role: string }, clientId: string) =>
@@ -109,5 +110,10 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
     expect(results).toEqual([2, "not_found", "rate_limited", 3, "not_found", 4, 1]);
     const stored = await d.prisma.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
     expect(stored.map((m) => m.clientId)).toEqual(["old", "v1", "m1", "a1"]);
+    // The count was stored with the batch: still full in this minute, a fresh one in the next.
+    expect(await outcome(w.post(asVisitor(mine.id, "v3")))).toBe("rate_limited");
+    clock += 30_000;
+    expect(await Promise.all([w.post(asVisitor(mine.id, "v4")), w.post(asVisitor(mine.id, "v5")), w.post(asVisitor(mine.id, "v6"))].map(outcome))).toEqual([5, 6, "rate_limited"]);
+    expect(await d.prisma.conversation.findUniqueOrThrow({ where: { id: conv.id } })).toMatchObject({ visitorMinute: Math.floor(clock / 60_000), visitorMinuteCount: 2 });
   });
 });
