@@ -17,6 +17,7 @@ import { ensureDemoSite } from "./sites/service.ts";
 import { createExpressApp } from "./http/express-app.ts";
 import { Notifier } from "./realtime/notifier.ts";
 import { MessageWriter } from "./conversations/message-writer.ts";
+import { ConversationOpener } from "./conversations/opener.ts";
 import { messageGuard } from "./realtime/message-guard.ts";
 import { abuseLimits } from "./auth/abuse.ts";
 import { Presence } from "./realtime/presence.ts";
@@ -132,8 +133,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const notifier = new Notifier(db, visitors, agents, metrics, log);
   // Ownership, membership and the visitor rate limit are checked per batch, in its transaction.
   const messages = new MessageWriter(db, messageGuard(abuseLimits()));
+  const opener = new ConversationOpener(db, abuseLimits());
   const presence = new Presence(db, { graceMs: config.graceSeconds * 1000 }, notifier.routing, log);
-  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages });
+  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages, opener });
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
@@ -174,6 +176,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       agents.emit("server:shutdown");
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await opener.idle();
       await messages.idle();
       await presence.idle();
       await notifier.routing.close();

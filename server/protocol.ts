@@ -223,8 +223,11 @@ export interface AgentClientToServer {
 
 export interface AgentServerToClient {
   "agent:updated": (agent: AgentDto) => void;
-  /** a conversation entered, changed in, or left the queue, or one of mine changed */
-  "conversation:updated": (conversation: ConversationSummaryDto) => void;
+  /**
+   * Conversations that entered, changed in, or left the queue, or changed among mine: each one's
+   * latest summary, in rounds (a burst of changes is a packet per agent, not one per change).
+   */
+  "conversations:updated": (conversations: ConversationSummaryDto[]) => void;
   /** a conversation was assigned to me */
   "conversation:assigned": (conversation: ConversationSummaryDto) => void;
   "message:new": (message: MessageDto) => void;

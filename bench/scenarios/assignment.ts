@@ -2,7 +2,8 @@
 // Time until every visitor has learnt its agent, and each one's open → assigned latency.
 // Baseline: the bare Socket.IO server assigning in memory (least-loaded agent), same sockets.
 import type { BurstResult } from "../assignment-driver.ts";
-import type { Harness } from "../harness.ts";
+import path from "node:path";
+import { RESULTS_DIR, type Harness } from "../harness.ts";
 import { row, type ScenarioOutcome } from "../report.ts";
 import type { AssignmentState, ServerKind } from "../server-child.ts";
 import { concatSamples, summarize, type Delivery, type LatencySummary } from "../stats.ts";
@@ -43,7 +44,10 @@ async function measure(h: Harness, kind: ServerKind, agents: number, conversatio
         ),
       ),
     );
+    const profiled = h.opts.profile && kind === "parley";
+    if (profiled) await server.child.call("phaseProfileStart", {});
     const bursts: BurstResult[] = await Promise.all(workers.map((w) => w.call("assignBurst", watch, watch.capMs + 60_000)));
+    if (profiled) await server.child.call("phaseProfileStop", { file: path.join(RESULTS_DIR, "profiles", server.child.name, "phase-burst.cpuprofile") });
     const opened = new Set(bursts.flatMap((b) => b.openedIds));
     // The agents' side may trail the visitors' by a moment: look again, for a bounded time.
     let handed = { ids: new Set<string>(), duplicates: 0, agentDrops: [] as string[], visitorDrops: [] as string[] };

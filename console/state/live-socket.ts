@@ -5,7 +5,7 @@ import { t } from "../i18n/t.ts";
 import { notify } from "../lib/notify.ts";
 import { connectAgentSocket, request, type AgentSocket } from "../lib/socket.ts";
 import { openConversation, flushOutbox, resyncConversation } from "./actions.ts";
-import { bumpUnread, forgetSummary, hasGapBefore, live, mergeMessages, patchConversation, setTyping, upsertSummary } from "./live-store.ts";
+import { applySummaries, bumpUnread, hasGapBefore, live, mergeMessages, patchConversation, setTyping, upsertSummary } from "./live-store.ts";
 import { loadMe, sessionLost } from "./session.ts";
 
 let socket: AgentSocket | null = null;
@@ -65,13 +65,11 @@ export function startLive(): void {
     if (!me || me.id === agent.id) live.set({ me: agent });
     live.set((st) => ({ agents: st.agents.map((a) => (a.id === agent.id ? agent : a)) }));
   });
-  s.on("conversation:updated", (c) => {
-    // Every agent hears about every change; others' closed chats are dropped unless on screen,
-    // so a long shift does not pile them up.
-    const st = live.get();
-    if (c.status === "closed" && c.assignee?.id !== st.me?.id && st.activeId !== c.id && !st.loaded[c.id]) return forgetSummary(c.id);
-    upsertSummary(c);
-  });
+  // Every agent hears about every change; others' closed chats are dropped unless on screen,
+  // so a long shift does not pile them up.
+  s.on("conversations:updated", (list) =>
+    applySummaries(list, (c, st) => !(c.status === "closed" && c.assignee?.id !== st.me?.id && st.activeId !== c.id && !st.loaded[c.id])),
+  );
   s.on("conversation:assigned", (c) => {
     upsertSummary(c);
     notify(t("notify.assigned.title"), c.preview ?? c.siteName, c.id, () => void openConversation(c.id));

@@ -79,6 +79,21 @@ export function upsertSummary(c: ConversationSummaryDto): void {
   live.set((s) => ({ conversations: { ...s.conversations, [c.id]: c } }));
 }
 
+/**
+ * A round of summaries (conversations:updated) in one update: each one kept, or dropped where
+ * `keep` says so (one copy of the map per round, not one per conversation).
+ */
+export function applySummaries(list: readonly ConversationSummaryDto[], keep: (c: ConversationSummaryDto, s: LiveState) => boolean): void {
+  live.set((s) => {
+    const conversations = { ...s.conversations };
+    for (const c of list) {
+      if (keep(c, s)) conversations[c.id] = c;
+      else delete conversations[c.id];
+    }
+    return { conversations };
+  });
+}
+
 export function forgetSummary(id: string): void {
   live.set((s) => {
     if (!s.conversations[id]) return {};

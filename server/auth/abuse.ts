@@ -47,22 +47,8 @@ export function isLoopback(ip: string): boolean {
   return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
 }
 
-const since = (windowMs: number) => ({ gte: new Date(Date.now() - windowMs) });
-
-/**
- * Refuses a new conversation past the limits; otherwise records it. Counting and recording are
- * two statements, so processes racing at the limit may let one extra through: a brake, not a
- * ledger.
- */
-export async function admitConversation(db: Db, limits: AbuseLimits, who: { ip: string; visitorId: string }): Promise<void> {
-  const keys = [`conv:visitor:${who.visitorId}`];
-  if (!isLoopback(who.ip)) keys.push(`conv:ip:${who.ip}`);
-  const [byVisitor, byIp] = await Promise.all(keys.map((key) => db.abuseEvent.count({ where: { key, at: since(limits.conversationWindowMs) } })));
-  if (byVisitor >= limits.conversationsPerVisitor || (byIp ?? 0) >= limits.conversationsPerIp) {
-    throw new DomainError("rate_limited", "Too many new conversations from here; try again later");
-  }
-  await db.abuseEvent.createMany({ data: keys.map((key) => ({ key })) });
-}
+// New conversations per visitor and per address are admitted by conversations/opener.ts, in the
+// transaction that creates them.
 
 /**
  * Visitor messages per client address, over all their conversations and sockets. Kept in this

@@ -18,6 +18,7 @@ import { DomainError } from "../errors.ts";
 import type { AttachmentDto, AuthorKind, MessageDto } from "../protocol.ts";
 import { attachmentClaims, ClaimConflict } from "../attachments/claims.ts";
 import { recordMessages } from "../webhooks/outbox.ts";
+import { GroupCommit } from "../scale/batch.ts";
 import { attachmentsByMessage } from "../attachments/dto.ts";
 import { toMessageDto, type MessageRow } from "./dto.ts";
 import { authorNames } from "./message-dtos.ts";
@@ -251,12 +252,6 @@ export async function writeWithRetry(db: Db, inputs: readonly PostInput[], guard
   }
 }
 
-interface Pending {
-  input: PostInput;
-  resolve: (r: PostResult) => void;
-  reject: (err: unknown) => void;
-}
-
 /** Outcomes to what callers get: a PostResult each, or the DomainError it failed with. */
 export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(PostResult | DomainError)[]> {
   // Only retries' attachments are not at hand (no statement when there are none).
@@ -268,51 +263,21 @@ export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(
   );
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Group commit: one batch in flight at a time; everything that arrives meanwhile is the next. */
+/** Posts, group-committed (scale/batch.ts): concurrent posts share one transaction. */
 export class MessageWriter {
-  private queue: Pending[] = [];
-  private running: Promise<void> | null = null;
+  private readonly batches: GroupCommit<PostInput, PostResult>;
 
   /** `guard`: the adapter's per-message checks, run once per batch (BatchGuard) */
-  constructor(
-    private readonly db: Db,
-    private readonly guard?: BatchGuard,
-  ) {}
+  constructor(db: Db, guard?: BatchGuard) {
+    this.batches = new GroupCommit<PostInput, PostResult>(async (inputs) => toResults(db, await writeWithRetry(db, inputs, guard)), MAX_BATCH);
+  }
 
   post(input: PostInput): Promise<PostResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      this.running ??= this.drain();
-    });
+    return this.batches.add(input);
   }
 
   /** Resolves when nothing is waiting to be written (shutdown flushes before closing the db). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      // Let the event loop read what the sockets have before taking a batch. SQLite answers
-      // synchronously, so a whole batch can run in microtasks without the loop ever polling:
-      // without this turn every post found an empty queue and batches were of one message.
-      while ((await nextTurn(), this.queue.length)) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          const results = await toResults(this.db, await writeWithRetry(this.db, batch.map((p) => p.input), this.guard));
-          batch.forEach((p, i) => {
-            const r = results[i];
-            if (r instanceof DomainError) p.reject(r);
-            else p.resolve(r);
-          });
-        } catch (err) {
-          for (const p of batch) p.reject(err);
-        }
-      }
-    } finally {
-      this.running = null;
-    }
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 }

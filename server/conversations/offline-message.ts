@@ -1,5 +1,6 @@
 // The offline form: the visitor's message and email become a conversation tagged "offline",
 // queued like any other, so agents see it when they come back.
+import type { AbuseLimits } from "../auth/abuse.ts";
 import type { Db } from "../db/client.ts";
 import { OFFLINE_TAG } from "../protocol.ts";
 import { parseJsonArray } from "../json-text.ts";
@@ -13,11 +14,14 @@ export interface OfflineMessage {
   email: string;
   name?: string;
   message: { clientId: string; body: string };
+  /** the client's address, for the new-conversation limits */
+  ip: string;
 }
 
-export async function leaveOfflineMessage(db: Db, input: OfflineMessage) {
+/** Past the new-conversation limits it throws rate_limited (and changes nothing but the visitor's details). */
+export async function leaveOfflineMessage(db: Db, limits: AbuseLimits, input: OfflineMessage) {
   await updateVisitor(db, input.visitorId, { email: input.email, name: input.name });
-  const opened = await openConversation(db, { siteId: input.siteId, visitorId: input.visitorId, openKey: input.clientId });
+  const opened = await openConversation(db, limits, { siteId: input.siteId, visitorId: input.visitorId, openKey: input.clientId, ip: input.ip });
   const tags = parseJsonArray(opened.conversation.tags);
   if (!tags.includes(OFFLINE_TAG)) {
     // Only this visitor's own open conversation is touched, and adding a tag twice is harmless.

@@ -1,8 +1,11 @@
 // Inbox rows for agents: conversation + site name + visitor + first visitor message.
 import type { Db } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import { sqlOf } from "../db/sql.ts";
 import type { ConversationStatus, ConversationSummaryDto } from "../protocol.ts";
-import { toVisitorDto } from "../visitors/service.ts";
-import { toConversationDto } from "./dto.ts";
+import { toVisitorDto, type VisitorRow } from "../visitors/service.ts";
+import { toConversationDto, type ConversationRow } from "./dto.ts";
+import { conversationsWhere } from "./reads.ts";
 
 const PREVIEW_LENGTH = 140;
 
@@ -13,23 +16,34 @@ export const summaryInclude = {
   messages: { where: { authorKind: "visitor" }, orderBy: { seq: "asc" }, take: 1, select: { body: true } },
 } as const;
 
-type SummaryRow = NonNullable<Awaited<ReturnType<typeof loadMany>>>[number];
-
-function loadMany(db: Db, ids: readonly string[]) {
-  return db.conversation.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
+/** What a summary is made of: the shape of summaryInclude's rows. */
+interface SummaryRow extends ConversationRow {
+  site: { name: string };
+  visitor: VisitorRow;
+  messages: { body: string }[];
 }
 
-const { assignee: _assignee, ...withoutAssignee } = summaryInclude;
-
 /**
- * One conversation's summary row. The assignee is read only when there is one: Prisma's include
- * sends Agent IN (NULL) for an unassigned row too, and every open announces an unassigned one.
+ * Summaries of these conversations in two raw statements (db/sql.ts): every open and every
+ * assignment announces one, and summaryInclude through Prisma was four compiled statements.
  */
-async function loadOne(db: Db, id: string): Promise<SummaryRow | null> {
-  const row = await db.conversation.findUnique({ where: { id }, include: withoutAssignee });
-  if (!row) return null;
-  const assignee = row.assigneeId === null ? null : await db.agent.findUnique({ where: { id: row.assigneeId }, select: { id: true, name: true } });
-  return { ...row, assignee };
+async function loadMany(db: Db, ids: readonly string[]): Promise<SummaryRow[]> {
+  if (ids.length === 0) return [];
+  const sql = sqlOf(db);
+  const list = Prisma.join([...ids]);
+  const [rows, extras] = await Promise.all([
+    conversationsWhere(sql, Prisma.sql`c."id" IN (${list})`),
+    sql.$queryRaw<(VisitorRow & { conversationId: string; siteName: string; preview: string | null })[]>`SELECT c."id" AS "conversationId", s."name" AS "siteName",
+        v."id", v."siteId", v."name", v."email", v."externalId", v."attributes", v."createdAt", v."lastSeenAt",
+        (SELECT m."body" FROM "Message" m WHERE m."conversationId" = c."id" AND m."authorKind" = 'visitor' ORDER BY m."seq" ASC LIMIT 1) AS "preview"
+      FROM "Conversation" c JOIN "Site" s ON s."id" = c."siteId" JOIN "Visitor" v ON v."id" = c."visitorId"
+      WHERE c."id" IN (${list})`,
+  ]);
+  const byId = new Map(extras.map(({ conversationId, siteName, preview, ...visitor }) => [conversationId, { siteName, preview, visitor }]));
+  return rows.flatMap((row) => {
+    const e = byId.get(row.id);
+    return e ? [{ ...row, site: { name: e.siteName }, visitor: e.visitor, messages: e.preview === null ? [] : [{ body: e.preview }] }] : [];
+  });
 }
 
 export function toSummary(row: SummaryRow): ConversationSummaryDto {
@@ -43,7 +57,7 @@ export function toSummary(row: SummaryRow): ConversationSummaryDto {
 }
 
 export async function summaryOf(db: Db, id: string): Promise<ConversationSummaryDto | null> {
-  const row = await loadOne(db, id);
+  const [row] = await loadMany(db, [id]);
   return row ? toSummary(row) : null;
 }
 

@@ -6,7 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { Prisma } from "./generated/sqlite/client.ts";
 import { toSql, type SqlDatabase, type SqlRunner } from "./sql.ts";
-import { whenFree, type SqliteLink } from "./sqlite-serial.ts";
+import { releaseDurably, whenFree, type SqliteLink } from "./sqlite-serial.ts";
 
 /** Distinct statement texts kept prepared; IN lists make one text per list length. */
 const CACHE_SIZE = 1_000;
@@ -89,14 +89,16 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
   /** A statement on its own: once it wrote, it is done only when the WAL is on disk. */
   const alone = async <T>(query: Prisma.Sql, run: (q: Prisma.Sql) => T): Promise<T> => {
     const release = await link.lock();
+    let result: T;
     try {
       // Another process may hold the write lock: wait for it without blocking (sqlite-serial.ts).
-      const result = await whenFree(async () => run(query));
-      if (link.wrote()) await link.durable();
-      return result;
-    } finally {
+      result = await whenFree(async () => run(query));
+    } catch (err) {
       release();
+      throw err;
     }
+    await releaseDurably(link, release);
+    return result;
   };
 
   /** Inside a transaction: the lock is held already. */
@@ -110,12 +112,12 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
     $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), changesOf),
     async transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
       const release = await link.lock();
+      let result: T;
       try {
         const db = client();
         // IMMEDIATE: the write lock is taken now, so a transaction that reads and then writes
         // cannot fail half-way because another process wrote in between.
         await whenFree(async () => prepared("BEGIN IMMEDIATE").stmt.run());
-        let result: T;
         try {
           result = await body(inside);
           prepared("COMMIT").stmt.run();
@@ -124,11 +126,12 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
           if (db.inTransaction) prepared("ROLLBACK").stmt.run();
           throw err;
         }
-        if (link.wrote()) await link.durable();
-        return result;
-      } finally {
+      } catch (err) {
         release();
+        throw err;
       }
+      await releaseDurably(link, release);
+      return result;
     },
   };
 }

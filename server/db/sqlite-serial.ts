@@ -17,7 +17,8 @@ export type Release = () => void;
  * What Prisma's connection shares with the direct statements of sqlite-direct.ts: the lock that
  * orders every statement and transaction of this process, the better-sqlite3 handle itself (null
  * until Prisma connects), and the WAL flush every write waits for before it counts as done
- * (sqlite-wal-sync.ts), with the lock still held, so no one here reads what is not durable yet.
+ * (sqlite-wal-sync.ts). The flush is awaited after the lock is let go, so the statements queued
+ * behind a write run meanwhile and the writes among them share the next flush (group commit).
  */
 export interface SqliteLink {
   lock: () => Promise<Release>;
@@ -45,6 +46,18 @@ export function sqliteLink(durable: () => Promise<void> = async () => undefined)
     },
   };
   return link;
+}
+
+/**
+ * Ends a statement or transaction that held the lock: lets the next one in, then, if this one
+ * changed rows, resolves once they are on disk. Nothing is reported done before that; another
+ * statement of this process may read the rows meanwhile (for the flush's ~1 ms), which matters
+ * only if the machine loses power then, and then the unacknowledged writer retries.
+ */
+export async function releaseDurably(link: SqliteLink, release: Release): Promise<void> {
+  const wrote = link.wrote();
+  release();
+  if (wrote) await link.durable();
 }
 
 /** How long a statement keeps retrying while another connection holds the write lock. */
@@ -99,11 +112,11 @@ function wrapTransaction(tx: Transaction, release: Release, link: SqliteLink): T
     async commit() {
       try {
         await tx.commit();
-        link.wrote();
-        await link.durable();
-      } finally {
+      } catch (err) {
         release();
+        throw err;
       }
+      await releaseDurably(link, release);
     },
     async rollback() {
       try {
@@ -120,13 +133,15 @@ function serialise(inner: SqlDriverAdapter, link: SqliteLink): SqlDriverAdapter 
   const connectionInfo = inner.getConnectionInfo?.bind(inner);
   const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
     const release = await lock();
+    let result: T;
     try {
-      const result = await whenFree(run);
-      if (link.wrote()) await link.durable();
-      return result;
-    } finally {
+      result = await whenFree(run);
+    } catch (err) {
       release();
+      throw err;
     }
+    await releaseDurably(link, release);
+    return result;
   };
   return {
     provider: inner.provider,

@@ -5,8 +5,8 @@
 // around checkpoints) and this flushes the WAL file itself, on libuv's thread pool, before the
 // commit is reported done. That gives FULL's guarantee (a commit reported done survives a power
 // loss) while the loop keeps reading sockets; commits that land while a flush runs share the next
-// one (group commit). Callers hold the database lock until their flush is done, so nothing in
-// this process reads a commit before it is durable.
+// one (group commit): a write is reported done only once its flush completed
+// (sqlite-serial.ts releaseDurably), while the statements behind it go on.
 import { close, fdatasync, open } from "node:fs";
 import { promisify } from "node:util";
 

@@ -9,9 +9,20 @@ import { RoutingNotifier } from "./routing-notifier.ts";
 import type { Metrics } from "../metrics.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
 
+/**
+ * Agents hear of conversation changes in rounds at least this far apart. Every agent hears of
+ * every change, so 1,000 opens and their assignments were 200,000 packets for 100 agents, most
+ * of the burst's CPU (assignment bench); a round carries each conversation's latest summary once.
+ */
+const AGENT_ROUND_GAP_MS = 25;
+
 export class Notifier {
   /** this process's routing engine and its notifications (routing-notifier.ts) */
   readonly routing: RoutingNotifier;
+  /** summaries waiting for the next round to the agents, the latest per conversation */
+  private readonly forAgents = new Map<string, ConversationSummaryDto>();
+  private round: NodeJS.Timeout | null = null;
+  private lastRound = 0;
 
   constructor(
     private readonly db: Db,
@@ -64,7 +75,16 @@ export class Notifier {
     if (!summary) return;
     const { siteName: _site, visitor: _visitor, preview: _preview, ...conversation } = summary;
     this.visitors.to(rooms.visitor(summary.visitorId)).emit("conversation:updated", conversation);
-    this.agents.to(rooms.agents).emit("conversation:updated", summary);
+    this.forAgents.set(summary.id, summary);
+    this.round ??= setTimeout(() => this.agentRound(), Math.max(0, this.lastRound + AGENT_ROUND_GAP_MS - Date.now()));
+  }
+
+  private agentRound(): void {
+    this.round = null;
+    this.lastRound = Date.now();
+    const list = [...this.forAgents.values()];
+    this.forAgents.clear();
+    if (list.length) this.agents.to(rooms.agents).emit("conversations:updated", list);
   }
 
   /** Pushes each queued visitor of the site its position and estimated wait. */
@@ -80,6 +100,9 @@ export class Notifier {
   /** Resolves when no drain or routing notification is running (shutdown waits for it). */
   async idle(): Promise<void> {
     await this.routing.idle();
+    // What is waiting for a round goes now (shutdown tells everyone before closing).
+    if (this.round) clearTimeout(this.round);
+    this.agentRound();
   }
 
   async announce(assigned: readonly Assignment[]): Promise<void> {

@@ -135,10 +135,8 @@ export class Presence {
       this.log.warn({ agentId }, "agent's connection lost with its server process: grace period started");
       this.schedule(agentId);
     }
-    if (result.released.length) {
-      for (const agentId of new Set(result.released.map((r) => r.agentId))) await this.routing.agentChanged(agentId);
-      await this.routing.released(result.released);
-    }
+    // released() tells the agents too.
+    if (result.released.length) await this.routing.released(result.released);
     // The safety net for any trigger that was lost (e.g. a process died mid-drain).
     if (back.length || result.healed.length || (await this.db.conversation.count({ where: { status: "queued" } })) > 0) void this.routing.drain();
   }

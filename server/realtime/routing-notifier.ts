@@ -11,6 +11,7 @@ import type { Assignment } from "../routing/assign.ts";
 import { RoutingEngine } from "../routing/engine.ts";
 import { estimateWaitSeconds, siteLoad } from "../routing/estimate.ts";
 import { siteQueue } from "../routing/queue.ts";
+import { agentRowsOf } from "../routing/state.ts";
 import type { Released } from "../routing/release.ts";
 import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
 
@@ -18,22 +19,25 @@ import { rooms, type AgentNamespace, type VisitorNamespace } from "./types.ts";
  * A site's queue:position round emits to every queued visitor (O(queue)), and in a burst of opens
  * or assignments the queue changes hundreds of times a second: rounds back to back emitted
  * ~100,000 positions for 1,000 opens and starved the event loop (assignment bench, ping timeouts).
- * So a site gets at most one round per gap; a change during the gap gets one round after it.
+ * So a site gets at most one round per gap; a change during the gap gets one round after it. The
+ * gap grows with the queue (POSITIONS_GAP_PER_VISITOR_MS each), so positions cost at most about a
+ * thousand emits a second however long the queue: at 200 ms apart a queue of 1,000 took ~10% of
+ * the burst's CPU (assignment bench, --profile), and a visitor far down the line loses nothing by
+ * hearing once a second that they moved up.
  */
 const POSITIONS_GAP_MS = 200;
+const POSITIONS_GAP_PER_VISITOR_MS = 1;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `task` for a key once, folding calls that arrive while it runs into one more run
- * (`gapMs` after the previous one ended).
+ * Runs `task` for a key once, folding calls that arrive while it runs into one more run, which
+ * starts as many ms after the previous one ended as that one returned.
  */
 class Coalescer {
   private readonly running = new Map<string, { done: Promise<void>; again: boolean }>();
 
-  constructor(private readonly gapMs = 0) {}
-
-  run(key: string, task: () => Promise<void>): Promise<void> {
+  run(key: string, task: () => Promise<number>): Promise<void> {
     const current = this.running.get(key);
     if (current) {
       current.again = true;
@@ -44,9 +48,9 @@ class Coalescer {
       try {
         for (;;) {
           state.again = false;
-          await task();
+          const gapMs = await task();
           if (!state.again) break;
-          if (this.gapMs) await sleep(this.gapMs);
+          if (gapMs > 0) await sleep(gapMs);
         }
       } finally {
         this.running.delete(key);
@@ -61,11 +65,55 @@ class Coalescer {
   }
 }
 
+/**
+ * Runs `task` over keys in rounds, one round at a time: keys asked for while a round runs go into
+ * the next one, so each key's last round reads after its last request, and a burst of requests
+ * costs a round or two whatever its size.
+ */
+class Rounds {
+  private pending = new Set<string>();
+  private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private running = false;
+
+  constructor(private readonly task: (keys: string[]) => Promise<void>) {}
+
+  /** Resolves when a round that started after this call has covered `keys`. */
+  add(keys: Iterable<string>): Promise<void> {
+    for (const k of keys) this.pending.add(k);
+    if (this.pending.size === 0) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (!this.running) void this.loop();
+    return done;
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.size) {
+        const keys = [...this.pending];
+        const waiting = this.waiting;
+        this.pending = new Set();
+        this.waiting = [];
+        try {
+          await this.task(keys);
+          for (const w of waiting) w.resolve();
+        } catch (err) {
+          for (const w of waiting) w.reject(err);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
 export class RoutingNotifier {
   readonly engine: RoutingEngine;
-  private readonly positions = new Coalescer(POSITIONS_GAP_MS);
-  /** agent:updated per agent: a burst of assignments to one agent reads their row once or twice, not per chat */
-  private readonly agentUpdates = new Coalescer();
+  private readonly positions = new Coalescer();
+  /** agent:updated: a burst of assignments reads the agents' rows in a round or two, not per chat */
+  private readonly agentUpdates = new Rounds(async (ids) => {
+    for (const agent of await agentRowsOf(this.db, ids)) this.agents.to(rooms.agent(agent.id)).emit("agent:updated", toAgentDto(agent));
+  });
 
   constructor(
     private readonly db: Db,
@@ -93,6 +141,7 @@ export class RoutingNotifier {
    */
   async assigned(list: readonly Assignment[], opts: { requestedAt?: number; transfer?: boolean } = {}): Promise<void> {
     const sites = new Set<string>();
+    const agentIds = new Set<string>();
     // One read serves every announcement of the batch (it was one read of five statements per chat).
     const summaries = await summariesOf(this.db, list.map((a) => a.conversationId));
     for (const a of list) {
@@ -107,9 +156,10 @@ export class RoutingNotifier {
         this.agents.to(rooms.agent(a.agentId)).emit("conversation:assigned", summary);
         await this.conversationChanged(a.conversationId, summary);
       }
-      await this.agentChanged(a.agentId);
+      agentIds.add(a.agentId);
       this.log.info({ conversationId: a.conversationId, agentId: a.agentId, siteId: a.siteId }, "conversation assigned");
     }
+    await this.agentsChanged(agentIds);
     for (const siteId of sites) void this.queuePositions(siteId);
   }
 
@@ -124,7 +174,7 @@ export class RoutingNotifier {
       await this.conversationChanged(r.conversationId);
       this.log.info({ conversationId: r.conversationId, agentId: r.agentId, reason: r.reason }, "conversation returned to the queue");
     }
-    for (const id of agentIds) await this.agentChanged(id);
+    await this.agentsChanged(agentIds);
     for (const siteId of sites) void this.queuePositions(siteId);
     if (list.length) void this.drain();
   }
@@ -142,10 +192,11 @@ export class RoutingNotifier {
 
   /** The agent's own consoles learn their new status and open count. */
   agentChanged(agentId: string): Promise<void> {
-    return this.agentUpdates.run(agentId, async () => {
-      const agent = await this.db.agent.findUnique({ where: { id: agentId } });
-      if (agent) this.agents.to(rooms.agent(agentId)).emit("agent:updated", toAgentDto(agent));
-    });
+    return this.agentsChanged([agentId]);
+  }
+
+  agentsChanged(agentIds: Iterable<string>): Promise<void> {
+    return this.agentUpdates.add(agentIds);
   }
 
   /** Pushes every queued visitor of the site its position and estimated wait (coalesced per site). */
@@ -159,6 +210,7 @@ export class RoutingNotifier {
             .to(rooms.visitor(q.visitorId))
             .emit("queue:position", { conversationId: q.conversationId, position: q.position, estimatedWaitSeconds: estimateWaitSeconds(q.position, load) });
         }
+        return Math.max(POSITIONS_GAP_MS, queue.length * POSITIONS_GAP_PER_VISITOR_MS);
       })
       .catch((err: unknown) => this.log.error({ err, siteId }, "queue position update failed"));
   }

@@ -5,7 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { Config } from "../config.ts";
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { originAllowed, requestOrigin, sameOrigin } from "../auth/origins.ts";
-import { abuseLimits, admitConversation, ipMessageLimiter, isBlocked } from "../auth/abuse.ts";
+import { abuseLimits, ipMessageLimiter, isBlocked } from "../auth/abuse.ts";
 import { socketClientIp } from "../auth/client-ip.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
@@ -13,7 +13,11 @@ import * as conversations from "../conversations/service.ts";
 import { allowedOriginsOf } from "../sites/service.ts";
 import { createVisitor, toVisitorDto, updateVisitor, type VisitorRow } from "../visitors/service.ts";
 import { hashToken } from "../auth/tokens.ts";
-import { handshakeSites, openConversationsOf, visitorsByTokenHash } from "../visitors/handshake-reads.ts";
+import { handshakeSites, visitorsByTokenHash } from "../visitors/handshake-reads.ts";
+import { openConversationsOf } from "../conversations/reads.ts";
+import type { ConversationOpener } from "../conversations/opener.ts";
+import { sqlOf } from "../db/sql.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
 import { batchLoader, writeBehind } from "../scale/batch.ts";
 import type { Metrics } from "../metrics.ts";
 import { handle } from "./handler.ts";
@@ -33,6 +37,8 @@ export interface VisitorDeps {
   notifier: Notifier;
   /** group-committing message store (conversations/message-writer.ts) */
   messages: MessageWriter;
+  /** group-committing conversation opens (conversations/opener.ts) */
+  opener: ConversationOpener;
 }
 
 /** Handshake errors carry a code in `data`, so the widget can tell "not allowed" from "down". */
@@ -48,11 +54,11 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
   // A restart brings every widget back at once: the handshake's reads are batched per tick and
   // its last-seen write goes behind (server/scale/batch.ts).
   // The site and whether it blocks anyone come in one raw statement (visitors/handshake-reads.ts).
-  const siteByKey = batchLoader((keys: string[]) => handshakeSites(db, keys));
-  const visitorByTokenHash = batchLoader((hashes: string[]) => visitorsByTokenHash(db, hashes));
-  const openConversationOf = batchLoader((visitorIds: string[]) => openConversationsOf(db, visitorIds));
+  const siteByKey = batchLoader((keys: string[]) => handshakeSites(sqlOf(db), keys));
+  const visitorByTokenHash = batchLoader((hashes: string[]) => visitorsByTokenHash(sqlOf(db), hashes));
+  const openConversationOf = batchLoader((visitorIds: string[]) => openConversationsOf(sqlOf(db), visitorIds));
   const lastSeen = writeBehind(
-    (ids: string[]) => db.visitor.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date() } }),
+    (ids: string[]) => sqlOf(db).$executeRaw`UPDATE "Visitor" SET "lastSeenAt" = ${new Date()} WHERE "id" IN (${Prisma.join(ids)})`,
     (err) => log.warn({ err }, "visitor last-seen update failed"),
   );
 
@@ -82,7 +88,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
           socket.data = { siteId: site.id, visitorId: known.id, token: auth.data.token };
           handshakeVisitor.set(socket, { row: known, fresh: false });
         } else {
-          const created = await createVisitor(db, site.id);
+          const created = await createVisitor(sqlOf(db), site.id);
           socket.data = { siteId: site.id, visitorId: created.visitor.id, token: created.token };
           handshakeVisitor.set(socket, { row: created.visitor, fresh: true });
         }
@@ -125,7 +131,6 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
   // identified visitor may see more is decided by identify itself (visitors/identify.ts).
   const principal = { kind: "visitor" as const, siteId, visitorId, identified: false };
   const ctx = (event: string) => ({ bucket, log, event, nsp: "visitor" as const, principal });
-  const limits = abuseLimits();
   registerVisitorWidgetEvents(socket, deps, ctx);
   registerVisitorRoutingEvents(socket, deps, ctx);
 
@@ -142,10 +147,7 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
       if (input.name !== undefined || input.email !== undefined || input.fields) {
         await updateVisitor(db, visitorId, { name: input.name, email: input.email, attributes: input.fields });
       }
-      if (!(await conversations.openConversationOf(db, visitorId))) {
-        await admitConversation(db, limits, { ip: socketClientIp(socket.handshake), visitorId });
-      }
-      const { conversation, created } = await conversations.openConversation(db, { siteId, visitorId, openKey: input.clientId });
+      const { conversation, created } = await deps.opener.open({ siteId, visitorId, openKey: input.clientId, ip: socketClientIp(socket.handshake) });
       if (input.message) {
         const posted = await deps.messages.post({
           conversationId: conversation.id,
@@ -156,14 +158,18 @@ async function onConnection(socket: VisitorSocket, deps: VisitorDeps, admitIpMes
           // through the guard like any message: it counts towards the visitor's minute
           poster: { kind: "visitor", visitorId, siteId },
         });
-        if (posted.created) notifier.message(posted.message, conversation);
+        if (posted.created) notifier.message(posted.message, conversation, socket.id);
       }
       if (created) {
         log.info({ conversationId: conversation.id, siteId }, "conversation opened");
         await notifier.conversation(conversation.id);
-        await notifier.queuePositions(siteId);
+        // Not awaited: a site's positions are pushed at most every 200 ms, and the open's answer
+        // must not wait for the next round.
+        void notifier.queuePositions(siteId);
         void notifier.drain();
       }
+      // Read last: the answer is never older than a conversation:updated (say, assigned)
+      // already sent, which the widget would otherwise overwrite with "queued".
       const messages = await conversations.messagesSince(db, conversation.id, 0, { notes: false });
       const fresh = (await conversations.getConversation(db, conversation.id)) ?? conversation;
       return { conversation: toConversationDto(fresh), messages };

@@ -2,12 +2,12 @@
 // offline form. Registered from the two namespaces' connection handlers.
 import type { Db } from "../db/client.ts";
 import { conversationFor } from "../auth/policy.ts";
-import { abuseLimits, admitConversation } from "../auth/abuse.ts";
+import { abuseLimits } from "../auth/abuse.ts";
 import { socketClientIp } from "../auth/client-ip.ts";
 import type { Logger } from "../logger.ts";
 import { DomainError } from "../errors.ts";
 import { toConversationDto } from "../conversations/dto.ts";
-import { getConversation, messagesSince, openConversationOf } from "../conversations/service.ts";
+import { getConversation, messagesSince } from "../conversations/service.ts";
 import { leaveOfflineMessage } from "../conversations/offline-message.ts";
 import { markRead } from "../conversations/read-receipts.ts";
 import type { Reader, ReadReceiptDto } from "../protocol.ts";
@@ -58,8 +58,7 @@ export function registerVisitorWidgetEvents(socket: VisitorSocket, deps: Deps, c
   socket.on(
     "conversation:offline",
     handle(ctx("conversation:offline"), ws.offline, async (input) => {
-      if (!(await openConversationOf(db, visitorId))) await admitConversation(db, abuseLimits(), { ip: socketClientIp(socket.handshake), visitorId });
-      const left = await leaveOfflineMessage(db, { siteId, visitorId, ...input });
+      const left = await leaveOfflineMessage(db, abuseLimits(), { siteId, visitorId, ...input, ip: socketClientIp(socket.handshake) });
       const conv = left.conversation;
       if (left.posted.created) notifier.message(left.posted.message, conv);
       if (left.created) {

@@ -5,13 +5,14 @@
 // and no conversation gets two agents and no agent goes over capacity. Decisions are made on a
 // snapshot; the conditions in the updates are what make them safe.
 import { Prisma } from "../db/generated/sqlite/client.ts";
-import type { Db, Tx } from "../db/client.ts";
-import { agentRef, conversationNow, recordEvent } from "../webhooks/outbox.ts";
-import { logEvent } from "./events.ts";
+import type { Db } from "../db/client.ts";
+import { sqlOf, type SqlRunner } from "../db/sql.ts";
+import { agentRef, conversationNow, recordEvent, recordEvents } from "../webhooks/outbox.ts";
+import { logEvent, logEvents, type RoutingEventInput } from "./events.ts";
 import { pickAgent, type AgentState, type SiteRouting } from "./policy.ts";
 import { withRetry } from "./retry.ts";
 import { reserveSlot } from "./slots.ts";
-import { QUEUE_ORDER, agentStateSelect, availableWhere, loadAvailableAgents, loadSites } from "./state.ts";
+import { agentsWhere, availableSql, loadAvailableAgents, loadSites, queueOrderSql } from "./state.ts";
 
 export interface Assignment {
   conversationId: string;
@@ -42,21 +43,36 @@ export interface ClaimInput {
   now?: Date;
 }
 
+/** one planned claim of a batch */
+export interface BatchClaim {
+  conversationId: string;
+  agent: Pick<AgentState, "id" | "maxChats">;
+  site: SiteRouting;
+  now: Date;
+}
+
+/**
+ * The two conditional updates of a claim, inside `tx`: the conversation row first, the agent row
+ * second (the lock order every routing write uses). Returns the agent's new open count, or why
+ * not: "taken" wrote nothing; "agent_unavailable" has already assigned the conversation row, so
+ * the transaction must not commit.
+ */
+async function claimRows(tx: SqlRunner, c: BatchClaim): Promise<number | Exclude<ClaimOutcome, "assigned">> {
+  const claimed = await tx.$executeRaw`UPDATE "Conversation" SET "status" = 'assigned', "assigneeId" = ${c.agent.id}, "assignedAt" = ${c.now},
+    "priority" = 0, "returnedById" = NULL WHERE "id" = ${c.conversationId} AND "status" = 'queued' AND "siteId" = ${c.site.id}`;
+  if (claimed !== 1) return "taken";
+  return (await reserveSlot(tx, c.agent, c.site, c.now)) ?? "agent_unavailable";
+}
+
 /** Hands one queued conversation to one agent, atomically, or reports why not. */
 export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
-  const { conversationId, agent, site } = input;
+  const { conversationId, agent } = input;
   const now = input.now ?? new Date();
   try {
     return await withRetry(() =>
-      db.$transaction(async (tx) => {
-        // Conversation row first, agent row second: the lock order every routing write uses.
-        const claimed = await tx.conversation.updateMany({
-          where: { id: conversationId, status: "queued", siteId: site.id },
-          data: { status: "assigned", assigneeId: agent.id, assignedAt: now, priority: 0, returnedById: null },
-        });
-        if (claimed.count === 0) throw new Abort("taken");
-        const openCount = await reserveSlot(tx, agent, site, now);
-        if (openCount === null) throw new Abort("agent_unavailable");
+      sqlOf(db).transaction(async (tx) => {
+        const openCount = await claimRows(tx, { conversationId, agent, site: input.site, now });
+        if (typeof openCount !== "number") throw new Abort(openCount);
         await logEvent(tx, { kind: "assigned", conversationId, agentId: agent.id, openCount, detail: input.via });
         await recordEvent(tx, "conversation.assigned", async () => ({ conversation: await conversationNow(tx, conversationId), agent: await agentRef(tx, agent.id), via: input.via }));
         return "assigned" as const;
@@ -68,53 +84,81 @@ export async function claim(db: Db, input: ClaimInput): Promise<ClaimOutcome> {
   }
 }
 
-/** one planned claim of a batch */
-export interface BatchClaim {
-  conversationId: string;
-  agent: Pick<AgentState, "id" | "maxChats">;
-  site: SiteRouting;
-  now: Date;
+/** A claim of the batch found its agent changed: the whole batch was rolled back. */
+class BatchMiss extends Error {
+  constructor(readonly agentId: string) {
+    super("batch claim missed");
+  }
 }
 
-/** A claim of the batch did not go through: the whole batch was rolled back. */
-class BatchMiss extends Error {}
-
 /**
- * Claims a whole batch in one transaction, with the same conditional updates as claim() (in raw
- * SQL: a compiled Prisma query costs a WebAssembly compile per call, and a burst of opens ran
- * five of them per conversation). All or nothing: when any claim's conditions fail (taken,
- * agent full or changed) nothing of the batch is written and the caller falls back to claim()
- * one by one, which sorts out each outcome. Returns false in that case.
+ * Claims a whole batch in one transaction (one commit, one flush), with the same conditional
+ * updates as claim(), and returns each claim's outcome. A conversation that is no longer queued
+ * is simply left out ("taken": its update wrote nothing). When an agent's slot cannot be
+ * reserved (full, away or changed since the plan) nothing of the batch is written and the agent's
+ * id comes back instead: their claims are then made one by one.
  */
-export async function claimBatch(db: Db, batch: readonly BatchClaim[]): Promise<boolean> {
-  if (batch.length === 0) return true;
+export async function claimBatch(db: Db, batch: readonly BatchClaim[]): Promise<ClaimOutcome[] | { missed: string }> {
+  if (batch.length === 0) return [];
   try {
-    await withRetry(() =>
-      db.$transaction(async (tx) => {
-        const events: Prisma.Sql[] = [];
+    return await withRetry(() =>
+      sqlOf(db).transaction(async (tx) => {
+        const outcomes: ClaimOutcome[] = [];
+        const events: RoutingEventInput[] = [];
+        const assigned: BatchClaim[] = [];
         for (const b of batch) {
-          // Conversation row first, agent row second: the lock order every routing write uses.
-          const claimed = await tx.$executeRaw`UPDATE "Conversation" SET "status" = 'assigned', "assigneeId" = ${b.agent.id}, "assignedAt" = ${b.now},
-            "priority" = 0, "returnedById" = NULL WHERE "id" = ${b.conversationId} AND "status" = 'queued' AND "siteId" = ${b.site.id}`;
-          if (claimed !== 1) throw new BatchMiss();
-          const openCount = await reserveSlot(tx, b.agent, b.site, b.now);
-          if (openCount === null) throw new BatchMiss();
+          const openCount = await claimRows(tx, b);
+          if (openCount === "agent_unavailable") throw new BatchMiss(b.agent.id);
+          outcomes.push(openCount === "taken" ? "taken" : "assigned");
+          if (openCount === "taken") continue;
+          assigned.push(b);
           // Stamped now, under the agent's row lock (the log is replayed in createdAt order).
-          events.push(Prisma.sql`('assigned', ${b.conversationId}, ${b.agent.id}, CAST(${openCount} AS INTEGER), 'auto', ${new Date()})`);
+          events.push({ kind: "assigned", conversationId: b.conversationId, agentId: b.agent.id, openCount, detail: "auto", at: new Date() });
         }
         // One insert, in claim order: per agent and per conversation the ids still follow the
         // order of the changes (the batch holds its rows' locks until commit).
-        await tx.$executeRaw`INSERT INTO "RoutingEvent" ("kind", "conversationId", "agentId", "openCount", "detail", "createdAt") VALUES ${Prisma.join(events)}`;
-        for (const b of batch) {
-          await recordEvent(tx, "conversation.assigned", async () => ({ conversation: await conversationNow(tx, b.conversationId), agent: await agentRef(tx, b.agent.id), via: "auto" as const }));
-        }
+        await logEvents(tx, events);
+        await recordEvents(
+          tx,
+          "conversation.assigned",
+          assigned.map((b) => async () => ({ conversation: await conversationNow(tx, b.conversationId), agent: await agentRef(tx, b.agent.id), via: "auto" as const })),
+        );
+        return outcomes;
       }),
     );
-    return true;
   } catch (err) {
-    if (err instanceof BatchMiss) return false;
+    if (err instanceof BatchMiss) return { missed: err.agentId };
     throw err;
   }
+}
+
+/** Rolled-back batches before the rest is claimed one by one. */
+const BATCH_MISSES = 2;
+
+/**
+ * Claims a planned batch and returns each claim's outcome, in order. Claims of an agent who
+ * changed since the plan go one by one (each then finds out for itself); the others go again as a
+ * batch, until BATCH_MISSES batches were rolled back and the rest goes one by one too.
+ */
+export async function claimAll(db: Db, batch: readonly BatchClaim[]): Promise<ClaimOutcome[]> {
+  const outcomes = new Map<BatchClaim, ClaimOutcome>();
+  const one = async (b: BatchClaim) => outcomes.set(b, await claim(db, { ...b, via: "auto" }));
+  let rest = batch;
+  for (let misses = 0; rest.length; misses++) {
+    if (misses === BATCH_MISSES) {
+      for (const b of rest) await one(b);
+      break;
+    }
+    const result = await claimBatch(db, rest);
+    if (Array.isArray(result)) {
+      rest.forEach((b, i) => outcomes.set(b, result[i]));
+      break;
+    }
+    for (const b of rest) if (b.agent.id === result.missed) await one(b);
+    rest = rest.filter((b) => b.agent.id !== result.missed);
+  }
+  // Every claim got its outcome above.
+  return batch.map((b) => outcomes.get(b) as ClaimOutcome);
 }
 
 export interface DrainResult {
@@ -137,12 +181,13 @@ export interface DrainOptions {
   budgetMs?: number;
 }
 
-const PAGE = 200;
 /**
- * claims per batch: one transaction claims them all (or, after a lost race, as many claims in
- * flight at once, each holding one of the pool's 10 connections for its transaction)
+ * claims per batch, all in one transaction. Large: a claim costs two direct statements (~10 µs on
+ * SQLite) but a transaction costs a WAL flush, and SQLite writes one transaction at a time anyway.
  */
-const BATCH = 8;
+const BATCH = 64;
+/** queued conversations read at a time: whole batches (a page's last one is not cut short) */
+const PAGE = 4 * BATCH;
 const ATTEMPTS_PER_CONVERSATION = 5;
 
 interface QueuedRow {
@@ -187,12 +232,9 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
   pages: for (;;) {
     const open = [...sites.values()].filter((s) => s.routingMode === "auto" && agents.some((a) => pickAgent([a], s) !== null)).map((s) => s.id);
     if (open.length === 0) break;
-    const page: QueuedRow[] = await db.conversation.findMany({
-      where: { status: "queued", siteId: { in: open }, ...(passedOver.size ? { id: { notIn: [...passedOver] } } : {}) },
-      orderBy: [...QUEUE_ORDER],
-      take: PAGE,
-      select: { id: true, siteId: true, returnedById: true, queuedAt: true },
-    });
+    const skip = passedOver.size ? Prisma.sql`AND "id" NOT IN (${Prisma.join([...passedOver])})` : Prisma.empty;
+    const page = await sqlOf(db).$queryRaw<QueuedRow[]>`SELECT "id", "siteId", "returnedById", "queuedAt" FROM "Conversation"
+      WHERE "status" = 'queued' AND "siteId" IN (${Prisma.join(open)}) ${skip} ${queueOrderSql} LIMIT CAST(${PAGE} AS INTEGER)`;
     if (page.length === 0) break;
     let progressed = false;
     let next = 0;
@@ -209,8 +251,7 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
         continue pages;
       }
       // Plan a batch on the snapshot, in queue order, booking each agent's slot locally so the
-      // batch spreads like one-by-one assignment would; then claim the batch concurrently (the
-      // claims touch different rows; on SQLite they simply run one after another).
+      // batch spreads like one-by-one assignment would; then claim the batch in one transaction.
       const batch: Planned[] = [];
       while (next < page.length && batch.length < BATCH) {
         const conv = page[next++];
@@ -228,11 +269,7 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
       }
       if (batch.length === 0) continue;
       attemptedSinceRefresh = true;
-      // One transaction for the batch; when any of it lost a race, one claim each sorts it out.
-      const whole = await claimBatch(db, batch.map((b) => ({ conversationId: b.conv.id, agent: b.agent, site: b.site, now: b.now })));
-      const outcomes: ClaimOutcome[] = whole
-        ? batch.map(() => "assigned" as const)
-        : await Promise.all(batch.map((b) => claim(db, { conversationId: b.conv.id, agent: b.agent, site: b.site, via: "auto", now: b.now })));
+      const outcomes = await claimAll(db, batch.map((b) => ({ conversationId: b.conv.id, agent: b.agent, site: b.site, now: b.now })));
       const retry: QueuedRow[] = [];
       const committed: Assignment[] = [];
       for (let k = 0; k < batch.length; k++) {
@@ -269,7 +306,7 @@ export async function drainQueue(db: Db, opts: DrainOptions = {}): Promise<Drain
 /** Re-reads one agent after a lost race; drops them from the list when no longer available. */
 async function refreshAgent(db: Db, agents: AgentState[], agentId: string): Promise<void> {
   const i = agents.findIndex((a) => a.id === agentId);
-  const fresh = await db.agent.findFirst({ where: { id: agentId, ...availableWhere }, select: agentStateSelect });
+  const [fresh] = await agentsWhere(sqlOf(db), Prisma.sql`"id" = ${agentId} AND ${availableSql}`);
   if (i < 0) return;
   if (fresh) agents[i] = fresh;
   else agents.splice(i, 1);

@@ -69,8 +69,7 @@ export class RoutingEngine {
 
   /** Asks for the lease; if it is ours, drains until nobody asked again, then lets go. */
   private async turn(): Promise<void> {
-    await requestDrain(this.db);
-    let seen = await acquireLease(this.db, this.id, LEASE_MS);
+    let seen = await requestDrain(this.db, this.id, LEASE_MS);
     if (seen === null) {
       // Held elsewhere: the holder sees our request before it can let go.
       this.requestedAt = null;
@@ -85,12 +84,15 @@ export class RoutingEngine {
         const now = Date.now();
         if (now - checkedAt < DIRTY_CHECK_MS) return false;
         checkedAt = now;
+        // Renewing the lease reads the request count too; if another engine took it meanwhile
+        // (this one stalled past LEASE_MS) draining on is still safe, only wasted work.
+        let count: number | null = null;
         if (now - leaseAt > LEASE_MS / 3) {
-          await acquireLease(this.db, this.id, LEASE_MS);
+          count = await acquireLease(this.db, this.id, LEASE_MS);
           leaseAt = now;
         }
         let asked = this.takeRequest();
-        const count = await requestCount(this.db);
+        count ??= await requestCount(this.db);
         if (count !== seen) {
           seen = count;
           asked = true;
@@ -112,9 +114,8 @@ export class RoutingEngine {
           return;
         }
         this.requestedAt ??= requestedAt;
-        seen = await requestCount(this.db);
         leaseAt = Date.now();
-        await acquireLease(this.db, this.id, LEASE_MS);
+        seen = (await acquireLease(this.db, this.id, LEASE_MS)) ?? (await requestCount(this.db));
       }
       // Still asked for more after MAX_PASSES: let go and take another turn.
       this.again = true;

@@ -4,6 +4,8 @@
 // so position p waits about (p - free slots) * H / C. No agents online, or no history: null,
 // because no number is better than a made-up one.
 import type { Db } from "../db/client.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import { sqlOf } from "../db/sql.ts";
 import { capacityOf, isAvailable, isMember } from "./policy.ts";
 import { loadAvailableAgents, loadSite } from "./state.ts";
 
@@ -35,13 +37,11 @@ export function estimateWaitSeconds(position: number, load: SiteLoad): number | 
 }
 
 async function recentHandleSeconds(db: Db, siteId: string | null, since: Date): Promise<number[]> {
-  const rows = await db.conversation.findMany({
-    where: { ...(siteId ? { siteId } : {}), status: "closed", assignedAt: { not: null }, closedAt: { gte: since } },
-    orderBy: { closedAt: "desc" },
-    take: RECENT_SAMPLE,
-    select: { assignedAt: true, closedAt: true },
-  });
-  return rows.map((r) => Math.max(0, ((r.closedAt as Date).getTime() - (r.assignedAt as Date).getTime()) / 1000));
+  const site = siteId ? Prisma.sql`"siteId" = ${siteId} AND` : Prisma.empty;
+  const rows = await sqlOf(db).$queryRaw<{ assignedAt: Date; closedAt: Date }[]>`SELECT "assignedAt", "closedAt" FROM "Conversation"
+    WHERE ${site} "status" = 'closed' AND "assignedAt" IS NOT NULL AND "closedAt" >= ${since}
+    ORDER BY "closedAt" DESC LIMIT CAST(${RECENT_SAMPLE} AS INTEGER)`;
+  return rows.map((r) => Math.max(0, (r.closedAt.getTime() - r.assignedAt.getTime()) / 1000));
 }
 
 export async function siteLoad(db: Db, siteId: string, now = new Date()): Promise<SiteLoad> {

@@ -3,65 +3,61 @@
 // `dirty` and tries to take the lease; whoever holds it keeps draining until it can let go with
 // `dirty` unchanged, so a request is never lost. A holder that dies is replaced when `until`
 // passes. Assignment safety never depends on the lease: it only saves wasted work.
-// Every statement here is a single-row `update` (one SQL statement, no implicit transaction), so
-// the hot row is never held locked across a round trip to a busy process.
+// Every function here is one raw statement on the row (no transaction around it), so the hot row
+// is never held locked across a round trip to a busy process; a conditional update that matched
+// no row is a condition that failed.
 import type { Db } from "../db/client.ts";
-import { isUniqueViolation } from "../db/errors.ts";
+import { Prisma } from "../db/generated/sqlite/client.ts";
+import { sqlOf } from "../db/sql.ts";
 import { withRetry } from "./retry.ts";
 
-const ID = 1;
-
-/** Prisma's "record to update not found": the conditions of a conditional update did not match. */
-function isNoMatch(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2025";
-}
-
-async function conditional<T>(run: () => Promise<T>): Promise<T | null> {
-  try {
-    return await withRetry(run);
-  } catch (err) {
-    if (isNoMatch(err)) return null;
-    throw err;
-  }
-}
-
-/** Records a drain request (creates the row on first use). */
-export async function requestDrain(db: Db): Promise<void> {
-  const bump = () => db.routingLease.update({ where: { id: ID }, data: { dirty: { increment: 1 } }, select: { id: true } });
-  if (await conditional(bump)) return;
-  try {
-    await db.routingLease.create({ data: { id: ID, dirty: 1 } });
-  } catch (err) {
-    // Another process created it first: bump theirs.
-    if (!isUniqueViolation(err)) throw err;
-    await withRetry(bump);
-  }
+/**
+ * Records a drain request (creating the row on first use) and takes the lease if it is free, ours
+ * or expired, in one statement. Returns the request count it saw, this request included, or null
+ * when another engine holds the lease: the holder sees the request before it can let go.
+ */
+export async function requestDrain(db: Db, owner: string, ms: number): Promise<number | null> {
+  const now = new Date();
+  // An upsert's SET expressions all see the row as it was, so the two CASEs decide alike.
+  const free = Prisma.sql`("RoutingLease"."owner" IS NULL OR "RoutingLease"."owner" = excluded."owner" OR "RoutingLease"."until" < ${now})`;
+  const rows = await withRetry(() =>
+    sqlOf(db).$queryRaw<{ owner: string | null; dirty: number | bigint }[]>`INSERT INTO "RoutingLease" ("id", "owner", "until", "dirty")
+      VALUES (1, ${owner}, ${new Date(now.getTime() + ms)}, 1)
+      ON CONFLICT ("id") DO UPDATE SET "dirty" = "RoutingLease"."dirty" + 1,
+        "owner" = CASE WHEN ${free} THEN excluded."owner" ELSE "RoutingLease"."owner" END,
+        "until" = CASE WHEN ${free} THEN excluded."until" ELSE "RoutingLease"."until" END
+      RETURNING "owner", "dirty"`,
+  );
+  const row = rows[0];
+  return row !== undefined && row.owner === owner ? Number(row.dirty) : null;
 }
 
 /** Takes (or extends) the lease; returns the request count it saw, or null when another engine holds it. */
 export async function acquireLease(db: Db, owner: string, ms: number): Promise<number | null> {
   const now = new Date();
-  const row = await conditional(() =>
-    db.routingLease.update({
-      where: { id: ID, OR: [{ owner: null }, { owner }, { until: { lt: now } }] },
-      data: { owner, until: new Date(now.getTime() + ms) },
-      select: { dirty: true },
-    }),
+  const rows = await withRetry(() =>
+    sqlOf(db).$queryRaw<{ dirty: number | bigint }[]>`UPDATE "RoutingLease" SET "owner" = ${owner}, "until" = ${new Date(now.getTime() + ms)}
+      WHERE "id" = 1 AND ("owner" IS NULL OR "owner" = ${owner} OR "until" < ${now})
+      RETURNING "dirty"`,
   );
-  return row ? row.dirty : null;
+  return rows.length ? Number(rows[0].dirty) : null;
 }
 
 export async function requestCount(db: Db): Promise<number> {
-  return (await db.routingLease.findUnique({ where: { id: ID }, select: { dirty: true } }))?.dirty ?? 0;
+  const rows = await sqlOf(db).$queryRaw<{ dirty: number | bigint }[]>`SELECT "dirty" FROM "RoutingLease" WHERE "id" = 1`;
+  return rows.length ? Number(rows[0].dirty) : 0;
 }
 
 /** Lets go if no request arrived since `seen`; false means: drain again (the lease is still ours). */
 export async function releaseLease(db: Db, owner: string, seen: number): Promise<boolean> {
-  const row = await conditional(() => db.routingLease.update({ where: { id: ID, owner, dirty: seen }, data: { owner: null, until: null }, select: { id: true } }));
-  return row !== null;
+  const released = await withRetry(() =>
+    sqlOf(db).$executeRaw`UPDATE "RoutingLease" SET "owner" = NULL, "until" = NULL
+      WHERE "id" = 1 AND "owner" = ${owner} AND "dirty" = CAST(${seen} AS INTEGER)`,
+  );
+  return released === 1;
 }
 
 /** Lets go unconditionally (on error or shutdown); the next trigger or sweep takes over. */
 export async function dropLease(db: Db, owner: string): Promise<void> {
-  await conditional(() => db.routingLease.update({ where: { id: ID, owner }, data: { owner: null, until: null }, select: { id: true } }));
+  await withRetry(() => sqlOf(db).$executeRaw`UPDATE "RoutingLease" SET "owner" = NULL, "until" = NULL WHERE "id" = 1 AND "owner" = ${owner}`);
 }

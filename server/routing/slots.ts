@@ -1,7 +1,7 @@
 // An agent's slots. Reserving is one conditional increment that re-checks, under the row lock,
 // everything eligibility depends on: that statement, not the decision before it, is what keeps
 // an agent within capacity when several processes assign at once.
-import type { Tx } from "../db/client.ts";
+import type { SqlRunner } from "../db/sql.ts";
 import { capacityOf, type AgentState, type SiteRouting } from "./policy.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { availableSql } from "./state.ts";
@@ -11,7 +11,7 @@ import { availableSql } from "./state.ts";
  * when the agent is no longer eligible (full, away, offline, disconnected, removed from the site,
  * or their capacity changed).
  */
-export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
+export async function reserveSlot(tx: SqlRunner, agent: Pick<AgentState, "id" | "maxChats">, site: SiteRouting, now: Date): Promise<number | null> {
   // Raw SQL: a compiled Prisma update costs a WebAssembly query compile per call, and assignment
   // bursts reserve one slot per conversation (bench: assignment).
   const maxChats = agent.maxChats === null ? Prisma.sql`"maxChats" IS NULL` : Prisma.sql`"maxChats" = CAST(${agent.maxChats} AS INTEGER)`;
@@ -22,6 +22,6 @@ export async function reserveSlot(tx: Tx, agent: Pick<AgentState, "id" | "maxCha
   return rows.length === 1 ? Number(rows[0].openCount) : null;
 }
 
-export async function freeSlot(tx: Tx, agentId: string): Promise<void> {
-  await tx.agent.updateMany({ where: { id: agentId, openCount: { gt: 0 } }, data: { openCount: { decrement: 1 } } });
+export async function freeSlot(tx: SqlRunner, agentId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE "Agent" SET "openCount" = "openCount" - 1 WHERE "id" = ${agentId} AND "openCount" > 0`;
 }

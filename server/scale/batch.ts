@@ -81,3 +81,54 @@ export function writeBehind<K>(write: (keys: K[]) => Promise<unknown>, onError: 
     },
   };
 }
+
+/**
+ * Group commit: one batch in flight at a time; what is added meanwhile waits and forms the next
+ * batch, so an idle server writes at once and a busy one writes in larger batches. `write`
+ * answers every item of a batch, in order, with its value or the Error that item fails with; a
+ * throw fails the whole batch.
+ */
+export class GroupCommit<I, O> {
+  private queue: { item: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly write: (items: I[]) => Promise<readonly (O | Error)[]>,
+    private readonly max = 256,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when nothing is waiting to be written (shutdown flushes before closing the database). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Let the event loop read what the sockets have before taking a batch. SQLite answers
+      // synchronously, so a whole batch can run in microtasks without the loop ever polling:
+      // without this turn every item found an empty queue and batches were of one.
+      while ((await new Promise<void>((resolve) => setImmediate(resolve)), this.queue.length)) {
+        const batch = this.queue.splice(0, this.max);
+        try {
+          const out = await this.write(batch.map((b) => b.item));
+          batch.forEach((b, i) => {
+            const o = out[i];
+            if (o instanceof Error) b.reject(o);
+            else b.resolve(o);
+          });
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}

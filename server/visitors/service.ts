@@ -1,6 +1,7 @@
 // Visitors: anonymous by default, known by a token only they hold.
 import type { Db } from "../db/client.ts";
 import { timeOrderedId } from "../db/time-ordered-id.ts";
+import type { SqlRunner } from "../db/sql.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { parseJsonObject, type Scalar } from "../json-text.ts";
 import type { VisitorDto } from "../protocol.ts";
@@ -33,7 +34,7 @@ export function toVisitorDto(v: VisitorRow): VisitorDto {
  * A new anonymous visitor and the token only it will hold. Raw SQL: every first visit to a page
  * with the widget runs this, and a compiled Prisma create cost a query-compiler run each time.
  */
-export async function createVisitor(db: Pick<Db, "$executeRaw">, siteId: string): Promise<{ token: string; visitor: VisitorRow }> {
+export async function createVisitor(db: SqlRunner, siteId: string): Promise<{ token: string; visitor: VisitorRow }> {
   const token = newToken("v_");
   const now = new Date();
   const visitor: VisitorRow = { id: timeOrderedId(now.getTime()), siteId, name: null, email: null, externalId: null, attributes: "{}", createdAt: now, lastSeenAt: now };

@@ -4,7 +4,7 @@
 // exactly where things stand.
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
-import { Batcher } from "./batcher.ts";
+import { GroupCommit } from "../scale/batch.ts";
 import { claimDeliveries, dueDeliveryIds, finishAttempts, releaseClaim, type AttemptOutcome, type Claimed, type Finished } from "./claims.ts";
 import type { Resolver } from "./destination.ts";
 import { FAN_OUT_BATCH, fanOut, pruneLog } from "./fan-out.ts";
@@ -27,7 +27,7 @@ export class WebhookDispatcher {
   private stopped = false;
   private lastPrune = 0;
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly finisher = new Batcher<AttemptOutcome, Finished>((items) => finishAttempts(this.db, items, this.settings));
+  private readonly finisher = new GroupCommit<AttemptOutcome, Finished>((items) => finishAttempts(this.db, items, this.settings), 200);
 
   constructor(
     private readonly db: Db,

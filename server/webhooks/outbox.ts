@@ -2,10 +2,10 @@
 // so an event is stored exactly when its change commits (no window where one exists without the
 // other). Delivery is the dispatcher's business (dispatcher.ts); nothing here touches the network.
 import { randomUUID } from "node:crypto";
-import type { Tx } from "../db/client.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import type { SqlRunner } from "../db/sql.ts";
 import { toConversationDto, toMessageDto, type MessageRow } from "../conversations/dto.ts";
+import { conversationsWhere } from "../conversations/reads.ts";
 import type { AgentRef, AttachmentDto, ConversationDto, WebhookEventType, WebhookMessageDto, WebhookPayloads } from "../protocol.ts";
 
 export function newEventId(): string {
@@ -29,20 +29,33 @@ async function subscribed(tx: SqlRunner, type: WebhookEventType, notes = false):
 }
 
 /** Stores one event; `payload` is only built (it may read rows) when someone subscribed. */
-export async function recordEvent<T extends WebhookEventType>(tx: Tx, type: T, payload: () => WebhookPayloads[T] | Promise<WebhookPayloads[T]>, at = new Date()): Promise<void> {
-  if (!(await subscribed(tx, type))) return;
-  await tx.webhookEvent.create({ data: { id: newEventId(), type, payload: JSON.stringify(await payload()), createdAt: at } });
+export async function recordEvent<T extends WebhookEventType>(tx: SqlRunner, type: T, payload: () => WebhookPayloads[T] | Promise<WebhookPayloads[T]>, at = new Date()): Promise<void> {
+  await recordEvents(tx, type, [payload], at);
+}
+
+/** recordEvent for several changes of one transaction: one subscription check, one insert. */
+export async function recordEvents<T extends WebhookEventType>(
+  tx: SqlRunner,
+  type: T,
+  payloads: readonly (() => WebhookPayloads[T] | Promise<WebhookPayloads[T]>)[],
+  at = new Date(),
+): Promise<void> {
+  if (payloads.length === 0 || !(await subscribed(tx, type))) return;
+  const rows: Prisma.Sql[] = [];
+  for (const payload of payloads) rows.push(Prisma.sql`(${newEventId()}, ${type}, ${JSON.stringify(await payload())}, ${at})`);
+  await tx.$executeRaw`INSERT INTO "WebhookEvent" ("id", "type", "payload", "createdAt") VALUES ${Prisma.join(rows)}`;
 }
 
 /** The conversation as it stands inside the transaction (after the change). */
-export async function conversationNow(tx: Tx, conversationId: string): Promise<ConversationDto> {
-  const row = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { assignee: { select: { id: true, name: true } } } });
+export async function conversationNow(tx: SqlRunner, conversationId: string): Promise<ConversationDto> {
+  const [row] = await conversationsWhere(tx, Prisma.sql`c."id" = ${conversationId}`);
+  if (!row) throw new Error(`outbox: conversation ${conversationId} not found`);
   return toConversationDto(row);
 }
 
-export async function agentRef(tx: Tx, agentId: string): Promise<AgentRef> {
-  const a = await tx.agent.findUnique({ where: { id: agentId }, select: { id: true, name: true } });
-  return a ?? { id: agentId, name: "" };
+export async function agentRef(tx: SqlRunner, agentId: string): Promise<AgentRef> {
+  const rows = await tx.$queryRaw<AgentRef[]>`SELECT "id", "name" FROM "Agent" WHERE "id" = ${agentId}`;
+  return rows[0] ?? { id: agentId, name: "" };
 }
 
 /** One `message.created` per stored message, written with the batch that stored them. */

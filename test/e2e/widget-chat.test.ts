@@ -170,7 +170,7 @@ describe("widget conversation", () => {
     expect(text).toContain("Hello");
     expect(text).toContain("Hi, Ana here");
 
-    const closed = waitFor<ConversationSummaryDto>(agent.socket, "conversation:updated", (c) => c.id === id && c.status === "closed");
+    const closed = waitFor<ConversationSummaryDto[]>(agent.socket, "conversations:updated", (list) => list.some((c) => c.id === id && c.status === "closed"));
     await frame.getByRole("button", { name: "End chat" }).click();
     await frame.getByText("This chat has ended.").waitFor();
     await closed;

@@ -56,9 +56,10 @@ describe("tags, past conversations, agents", () => {
     await addAgent(server, { email: "bo@example.com", name: "Bo" });
     const ana = await onlineAgent(server, "ana@example.com");
     const { conversationId } = await chat(server, ana.socket, "hello");
-    const broadcast = waitFor<ConversationSummaryDto>(ana.socket, "conversation:updated", (c) => c.id === conversationId && c.tags.length > 0);
-    const tagged = ok(await emitAck<Ack<ConversationDto>>(ana.socket, "conversation:tags", { conversationId, tags: ["Billing", " billing ", "VIP Customer"] }));
-    expect(tagged.tags).toEqual(["billing", "vip-customer"]);
+    const tagged = (list: ConversationSummaryDto[]) => list.find((c) => c.id === conversationId && c.tags.length > 0);
+    const broadcast = waitFor<ConversationSummaryDto[]>(ana.socket, "conversations:updated", (list) => tagged(list) !== undefined).then((list) => tagged(list) as ConversationSummaryDto);
+    const acked = ok(await emitAck<Ack<ConversationDto>>(ana.socket, "conversation:tags", { conversationId, tags: ["Billing", " billing ", "VIP Customer"] }));
+    expect(acked.tags).toEqual(["billing", "vip-customer"]);
     expect((await broadcast).tags).toEqual(["billing", "vip-customer"]);
     for (const payload of [{ conversationId, tags: "billing" }, { conversationId, tags: Array(21).fill("x").map((x, i) => x + i) }, { conversationId, tags: ["x".repeat(41)] }, { conversationId, tags: [""] }, { conversationId, tags: [], extra: 1 }]) {
       const ack = await emitAck<Ack<unknown>>(ana.socket, "conversation:tags", payload);

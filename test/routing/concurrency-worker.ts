@@ -4,6 +4,7 @@
 // reports { ok, stats } or { ok: false, error } over IPC.
 import { openDatabase } from "../../server/db/client.ts";
 import { closeConversation, openConversation } from "../../server/conversations/service.ts";
+import { abuseLimits } from "../../server/auth/abuse.ts";
 import { DomainError } from "../../server/errors.ts";
 import { acceptConversation } from "../../server/routing/accept.ts";
 import { RoutingEngine } from "../../server/routing/engine.ts";
@@ -52,7 +53,7 @@ async function main(cfg: WorkerConfig): Promise<Record<string, number>> {
       created++;
       const siteId = random() < 0.1 ? cfg.manualSiteId : pick(cfg.autoSiteIds);
       const visitor = await db.visitor.create({ data: { siteId, tokenHash: `${cfg.name}-${created}-${cfg.seed}` } });
-      await openConversation(db, { siteId, visitorId: visitor.id, openKey: "open" });
+      await openConversation(db, abuseLimits(), { siteId, visitorId: visitor.id, openKey: "open", ip: "127.0.0.1" });
       count("open");
       void engine.drain();
     } else if (r < 0.45) {

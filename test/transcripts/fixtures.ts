@@ -1,6 +1,7 @@
 // Shared setup for the transcript tests: visitors with real tokens and conversations full of
 // text that breaks naive exporters, stored through the conversation domain functions.
 import { closeConversation, openConversation, postMessage, rateConversation } from "../../server/conversations/service.ts";
+import { abuseLimits } from "../../server/auth/abuse.ts";
 import { createVisitor, updateVisitor } from "../../server/visitors/service.ts";
 import type { MessageDto } from "../../server/protocol.ts";
 import { addAgent, addSite, type TestServer } from "../helpers/server.ts";
@@ -66,7 +67,7 @@ export async function seedConversation(
   input: { visitorId: string; siteId: string; agentId: string; bodies: readonly string[]; note?: { after: number; body: string } },
 ): Promise<string> {
   const db = server.app.database.prisma;
-  const { conversation } = await openConversation(db, { siteId: input.siteId, visitorId: input.visitorId, openKey: `open-${input.visitorId}` });
+  const { conversation } = await openConversation(db, abuseLimits(), { siteId: input.siteId, visitorId: input.visitorId, openKey: `open-${input.visitorId}`, ip: "127.0.0.1" });
   for (let i = 0; i < input.bodies.length; i++) {
     const visitorTurn = i % 2 === 0;
     await postMessage(db, {
