@@ -4,7 +4,8 @@
 // Parley's modules load only in a child that runs Parley (the bare baseline and the raw-insert
 // child stay small and start fast); `preload` loads them before the clock starts.
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { Session } from "node:inspector/promises";
 import type { ParleyApp } from "../server/app.ts";
 import type { BareServer } from "./bare-server.ts";
@@ -205,6 +206,7 @@ serveRpc<ServerMethods>(
       const { profile } = await profiler.post("Profiler.stop");
       profiler.disconnect();
       profiler = null;
+      mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(profile));
     },
 

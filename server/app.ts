@@ -4,7 +4,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as IoServer } from "socket.io";
 import type { Express, Router } from "express";
-import type { Config } from "./config.ts";
+import { DEFAULT_CONNECTION_RATE, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/client.ts";
 import { migrate, migrationsFor } from "./db/migrate.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -30,7 +30,7 @@ import { startOrphanSweep } from "./attachments/service.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { webhookSettings } from "./webhooks/settings.ts";
 import { attachRedis, type RedisLink } from "./scale/redis-link.ts";
-import { countRefusals, DEFAULT_CONNECTION_RATE, limitConnections, LISTEN_BACKLOG, releasingOnRefusal } from "./scale/connection-limit.ts";
+import { countRefusals, limitConnections, LISTEN_BACKLOG, releasingOnRefusal } from "./scale/connection-limit.ts";
 
 export interface ParleyApp {
   config: Config;
@@ -135,7 +135,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const messages = new MessageWriter(db, messageGuard(abuseLimits()));
   const opener = new ConversationOpener(db, abuseLimits());
   const presence = new Presence(db, { graceMs: config.graceSeconds * 1000 }, notifier.routing, log);
-  setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages, opener });
+  const visitorSide = setupVisitorNamespace(visitors, { db, config, log, metrics, notifier, messages, opener });
   setupAgentNamespace(agents, { db, config, log, metrics, notifier, presence, messages });
 
   const retention = startRetention(db, log);
@@ -178,6 +178,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await opener.idle();
       await messages.idle();
+      await visitorSide.idle();
       await presence.idle();
       await notifier.routing.close();
       await notifier.idle();

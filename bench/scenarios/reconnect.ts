@@ -6,7 +6,8 @@
 // Redis, 2,000 visitors spread over them, both restarted at once (issue 7's heavy variant).
 // Baseline: bare Socket.IO server(s) restarted the same way.
 import type { Harness } from "../harness.ts";
-import { freePort } from "../harness.ts";
+import path from "node:path";
+import { freePort, RESULTS_DIR } from "../harness.ts";
 import { row, type ScenarioOutcome } from "../report.ts";
 import type { ServerKind } from "../server-child.ts";
 import { summarize, wallNow, type Delivery, type LatencySummary } from "../stats.ts";
@@ -56,6 +57,9 @@ async function measure(h: Harness, kind: ServerKind, n: number, watch: Watch, pr
     const closeMs = performance.now() - t0;
     second = await Promise.all(next.map((child, i) => h.startOn(child, kind, ports[i], db)));
     const listeningAt = wallNow();
+    // --profile: the return itself (the new processes from listening until everyone is back).
+    const profiled = h.opts.profile ? second : [];
+    await Promise.all(profiled.map((s) => s.child.call("phaseProfileStart", {})));
 
     // Look until everyone is back, or nobody came back for a while (those "never came back"),
     // bounded in all: a slow return is not a lost client.
@@ -74,6 +78,7 @@ async function measure(h: Harness, kind: ServerKind, n: number, watch: Watch, pr
         lastProgress = performance.now();
       }
     }
+    await Promise.all(profiled.map((s) => s.child.call("phaseProfileStop", { file: path.join(RESULTS_DIR, "profiles", s.child.name, "phase-return.cpuprofile") })));
     const backAt = statuses.flatMap((s) => s.backAt);
     const clients = statuses.reduce((s, x) => s + x.total, 0);
     const duplicates = statuses.reduce((s, x) => s + x.duplicates, 0);

@@ -46,7 +46,8 @@ function refuse(code: string, message: string): Error {
   return Object.assign(new Error(message), { data: { code } });
 }
 
-export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps): void {
+/** `idle`: resolves once the written-behind last-seen times are stored (shutdown, before the database closes). */
+export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps): { idle(): Promise<void> } {
   const { db, log } = deps;
   // one budget per address for the whole namespace, whichever socket the messages come on
   const admitIpMessage = ipMessageLimiter(abuseLimits());
@@ -106,6 +107,7 @@ export function setupVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps):
       socket.disconnect(true);
     });
   });
+  return { idle: () => lastSeen.idle() };
 }
 
 /**

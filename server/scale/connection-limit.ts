@@ -7,19 +7,8 @@ import { TokenBucket } from "../auth/rate-limit.ts";
 import { Counter } from "prom-client";
 import type { Metrics } from "../metrics.ts";
 
-export interface ConnectionRate {
-  /** handshakes accepted at once */
-  burst: number;
-  /** refill per second */
-  perSecond: number;
-}
+import type { ConnectionRate } from "../config.ts";
 
-/**
- * Generous on purpose: the limit is there to shed a crowd the process cannot take, not to pace
- * one it can (at the former 200 a second, 5,000 returning widgets needed 23 s by arithmetic
- * alone). PARLEY_CONNECTION_BURST / PARLEY_CONNECTIONS_PER_SECOND lower it for small machines.
- */
-export const DEFAULT_CONNECTION_RATE: ConnectionRate = { burst: 1_000, perSecond: 1_000 };
 
 /** Appointments are never further out than this: a refusal is cheap, a client parked long is not. */
 const MAX_RETRY_AFTER_MS = 10_000;

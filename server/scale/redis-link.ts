@@ -76,7 +76,22 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
   // catch-up (every client catches up by sequence number anyway), so past a few at once the rest
   // connect afresh.
   let restoring = 0;
+  // The adapter reads the stream on connections of its own (client.duplicate()), from "$": what
+  // is published before its first read never reaches this process. Until they have connected this
+  // process is not ready: with Redis down at startup the main connection came back first, /readyz
+  // said ready, and a broadcast from another process in that window was lost (redis-startup test,
+  // about one run in three once assignment took milliseconds).
+  const readers: Promise<void>[] = [];
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = ((...args: Parameters<typeof duplicate>) => {
+    const reader = duplicate(...args);
+    readers.push(new Promise<void>((resolve) => reader.once("ready", () => setImmediate(resolve))));
+    return reader;
+  }) as typeof client.duplicate;
   const factory = createAdapter(client, { streamName: `${opts.prefix}stream`, channelPrefix: `${opts.prefix}io`, sessionKeyPrefix: `${opts.prefix}session:` });
+  let reading = false;
+  // The readers' first XREAD goes out as they connect; one turn later it is on its way.
+  void Promise.all(readers).then(() => (reading = true));
   // Socket.IO calls the adapter with `new`: a plain function that returns the instance.
   io.adapter(function redisStreamsAdapter(nsp: Parameters<typeof factory>[0]) {
     const adapter = factory(nsp);
@@ -106,7 +121,7 @@ export async function attachRedis(io: IoServer, opts: RedisLinkOptions, log: Log
     return adapter;
   });
   return {
-    problem: () => problem,
+    problem: () => problem ?? (reading ? null : "redis: the stream reader is connecting"),
     async close() {
       up = false;
       problem = "closed";

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Ack, ConversationDto, ConversationSummaryDto, MessageDto, ReadReceiptDto, VisitorDto, WidgetBootDto, WidgetConfigDto } from "../../server/protocol.ts";
 import { identityHash } from "../../server/visitors/identify.ts";
 import { dbKinds } from "../helpers/databases.ts";
+import { openDatabase } from "../../server/db/client.ts";
 import { addAgent, addSite, startServer, type TestServer } from "../helpers/server.ts";
 import { closeAllClients, connectVisitor, handshakeOutcome, ok, onlineAgent, visitorRefused } from "../helpers/clients.ts";
 import { collect, emitAck, waitFor } from "../helpers/wait.ts";
@@ -229,5 +230,25 @@ describe.each(dbKinds())("widget server on %s", (db) => {
         .end();
     });
     expect(gunzipSync(raw).toString()).toBe(text);
+  });
+});
+
+describe("last seen", () => {
+  it("a returning visitor's last-seen time, written behind the handshake, is stored before shutdown closes the database", async () => {
+    server = await startServer();
+    const { socket, session } = await connectVisitor(server);
+    socket.disconnect();
+    const before = (await server.app.database.prisma.visitor.findUniqueOrThrow({ where: { id: session.visitor.id } })).lastSeenAt;
+    const { session: again } = await connectVisitor(server, { token: session.token });
+    expect(again.visitor.id).toBe(session.visitor.id);
+    // Closed at once: well inside the write-behind window.
+    await server.app.close();
+    const reopened = await openDatabase(server.database.url);
+    try {
+      const after = (await reopened.prisma.visitor.findUniqueOrThrow({ where: { id: session.visitor.id } })).lastSeenAt;
+      expect(after.getTime()).toBeGreaterThan(before.getTime());
+    } finally {
+      await reopened.close();
+    }
   });
 });
