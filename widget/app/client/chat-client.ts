@@ -190,7 +190,11 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     setActive(!closed);
   };
 
-  const receive = (incoming: MessageDto[], live: boolean) => {
+  /**
+   * `live`: the messages that are news (the host page hears of them): true for message:new, or
+   * the one our own send just stored (the server sends it back in the ack, not as message:new).
+   */
+  const receive = (incoming: MessageDto[], live: boolean | ((m: MessageDto) => boolean)) => {
     const conv = state.conversation;
     const mine = conv ? incoming.filter((m) => m.conversationId === conv.id) : [];
     if (!mine.length) return;
@@ -201,10 +205,11 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
     const fromAgent = fresh.some((m) => m.authorKind !== "visitor");
     set({ messages: mergeMessages(state.messages, mine), outbox, agentTyping: fromAgent ? false : state.agentTyping });
     if (outbox.length !== state.outbox.length) persist();
-    if (live) {
-      for (const m of fresh)
+    const news = live === true ? fresh : live ? fresh.filter(live) : [];
+    if (news.length) {
+      for (const m of news)
         host.message({ id: m.id, seq: m.seq, authorKind: m.authorKind, authorName: m.authorName, body: m.body, createdAt: m.createdAt, attachments: (m.attachments ?? []).map((a) => ({ name: a.name, kind: a.kind })) });
-      if (fromAgent && !open) host.ping();
+      if (!open && news.some((m) => m.authorKind !== "visitor")) host.ping();
     }
     markRead();
   };
@@ -261,7 +266,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
           const opened = await call("conversation:open", { clientId: saved.openKey, message: { clientId: head.clientId, body: head.body }, ...(prechat ?? {}) });
           if (opened?.ok) {
             adopt(opened.data.conversation);
-            receive(opened.data.messages, false);
+            receive(opened.data.messages, (m) => m.clientId === head.clientId);
           }
           ack = opened;
         } else {
@@ -271,7 +276,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
             body: head.body,
             ...(head.attachments?.length ? { attachmentIds: head.attachments.map((a) => a.id) } : {}),
           });
-          if (sent?.ok) receive([sent.data], false);
+          if (sent?.ok) receive([sent.data], true);
           ack = sent;
         }
         if (!ack) return; // no answer: the next connection sends it again
