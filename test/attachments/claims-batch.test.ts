@@ -1,22 +1,14 @@
 // One failed attachment claim fails only its own message: two messages written in one batch, and
 // the attachment of one of them disappears while the batch writes (as when the orphan sweep deletes
 // it at that moment, simulated by a database trigger): the other message is stored and answered.
-import { afterEach, describe, expect, it } from "vitest";
-import { migrate } from "../../server/db/migrate.ts";
-import { openDatabase, type Database } from "../../server/db/client.ts";
+import { describe, expect, it } from "vitest";
 import { MessageWriter, type PostResult } from "../../server/conversations/message-writer.ts";
 import { DomainError } from "../../server/errors.ts";
 import { createSite } from "../../server/sites/service.ts";
 import { createVisitor } from "../../server/visitors/service.ts";
-import { dbKinds, tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+import { dbKinds, migratedDatabase } from "../helpers/databases.ts";
 
-let temp: TempDatabase | undefined;
-const opened: Database[] = [];
-afterEach(async () => {
-  for (const d of opened.splice(0)) await d.close();
-  await temp?.drop();
-  temp = undefined;
-});
+const database = migratedDatabase();
 
 const SWEEP_ON_INSERT = {
   sqlite: [
@@ -30,10 +22,7 @@ const SWEEP_ON_INSERT = {
 
 describe.each(dbKinds())("attachment claims in a batch on %s", (kind) => {
   it("a claim that fails at write time fails only its message; the batch's other message is stored and acknowledged", async () => {
-    temp = await tempDatabase(kind);
-    await migrate(temp.url);
-    const d = await openDatabase(temp.url);
-    opened.push(d);
+    const d = await database.open(kind);
     const db = d.prisma;
     const site = await createSite(db, { name: "s", origins: ["https://s.example"] });
     const { visitor } = await createVisitor(db, site.id);

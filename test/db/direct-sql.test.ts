@@ -1,29 +1,13 @@
 // The raw-SQL runner of the hot paths (server/db/sql.ts): on SQLite it skips Prisma and runs on
 // Prisma's connection, so it must read and write exactly what Prisma does, keep out of Prisma's
 // open transactions, and commit or roll back whole. Run on both providers where they apply.
-import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../server/db/client.ts";
+import { describe, expect, it } from "vitest";
 import { isUniqueViolation } from "../../server/db/errors.ts";
 import { Prisma } from "../../server/db/generated/sqlite/client.ts";
-import { migrate } from "../../server/db/migrate.ts";
 import { sqlOf } from "../../server/db/sql.ts";
-import { dbKinds, tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+import { dbKinds, migratedDatabase } from "../helpers/databases.ts";
 
-let temp: TempDatabase | undefined;
-const opened: Database[] = [];
-afterEach(async () => {
-  for (const d of opened.splice(0)) await d.close();
-  await temp?.drop();
-  temp = undefined;
-});
-
-async function open(kind: "sqlite" | "postgres"): Promise<Database> {
-  temp ??= await tempDatabase(kind);
-  await migrate(temp.url);
-  const d = await openDatabase(temp.url);
-  opened.push(d);
-  return d;
-}
+const { open } = migratedDatabase();
 
 /** Expression integers may be bigint on one path and number on the other (sql.ts says so). */
 const plain = (rows: unknown) => JSON.parse(JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v))) as unknown;
@@ -82,29 +66,7 @@ describe.each(dbKinds())("direct SQL on %s", (kind) => {
   });
 });
 
-describe("direct SQL on sqlite, beside Prisma", () => {
-  it("waits for Prisma's open transaction instead of running inside it", async () => {
-    const { prisma } = await open("sqlite");
-    let inside!: () => void;
-    const txOpen = new Promise<void>((resolve) => (inside = resolve));
-    let finish!: () => void;
-    const mayFinish = new Promise<void>((resolve) => (finish = resolve));
-    const rolledBack = prisma
-      .$transaction(async (tx) => {
-        await tx.apiToken.create({ data: { name: "inside", tokenHash: "h-inside" } });
-        inside();
-        await mayFinish;
-        throw new Error("roll back");
-      })
-      .catch((err: unknown) => (err as Error).message);
-    await txOpen;
-    const direct = sqlOf(prisma).$executeRaw`INSERT INTO "ApiToken" ("id", "name", "tokenHash") VALUES (${"d1"}, ${"outside"}, ${"h-outside"})`;
-    finish();
-    await direct;
-    expect(await rolledBack).toBe("roll back");
-    expect((await prisma.apiToken.findMany({ select: { name: true } })).map((t) => t.name)).toEqual(["outside"]);
-  });
-
+describe("direct SQL on sqlite, beside another connection", () => {
   it("waits for another connection's write lock without blocking the process", async () => {
     const first = await open("sqlite");
     const second = await open("sqlite");

@@ -1,23 +1,20 @@
 // A plain query issued while another transaction of the same client is open must not run inside
-// that transaction: without the serialising adapter it is rolled back with it.
-import { afterEach, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../server/db/client.ts";
-import { migrate } from "../../server/db/migrate.ts";
-import { tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+// that transaction: without the serialising adapter it is rolled back with it. The same holds for
+// the direct statements of server/db/sql.ts, which share Prisma's connection and lock.
+import { expect, it } from "vitest";
+import type { Db } from "../../server/db/client.ts";
+import { sqlOf } from "../../server/db/sql.ts";
+import { migratedDatabase } from "../helpers/databases.ts";
 
-let temp: TempDatabase | undefined;
-let database: Database | undefined;
-afterEach(async () => {
-  await database?.close();
-  await temp?.drop();
-  database = temp = undefined;
-});
+const { open } = migratedDatabase();
 
-it("keeps a write made during another transaction when that transaction rolls back (SQLite)", async () => {
-  temp = await tempDatabase("sqlite");
-  await migrate(temp.url);
-  database = await openDatabase(temp.url);
-  const db = database.prisma;
+const writers: [string, (db: Db) => Promise<unknown>][] = [
+  ["a plain Prisma write", (db) => db.apiToken.create({ data: { name: "outside", tokenHash: "h-outside" } })],
+  ["a direct statement", (db) => sqlOf(db).$executeRaw`INSERT INTO "ApiToken" ("id", "name", "tokenHash") VALUES (${"d1"}, ${"outside"}, ${"h-outside"})`],
+];
+
+it.each(writers)("keeps %s made during another transaction when that transaction rolls back (SQLite)", async (_name, write) => {
+  const db = (await open("sqlite")).prisma;
   let inside!: () => void;
   const txOpen = new Promise<void>((resolve) => (inside = resolve));
   let finish!: () => void;
@@ -31,7 +28,7 @@ it("keeps a write made during another transaction when that transaction rolls ba
     })
     .catch((err: unknown) => (err as Error).message);
   await txOpen;
-  const outside = db.apiToken.create({ data: { name: "outside", tokenHash: "h-outside" } });
+  const outside = write(db);
   finish();
   await outside;
   expect(await failing).toBe("roll back");

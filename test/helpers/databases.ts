@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterEach } from "vitest";
+import { openDatabase, type Database } from "../../server/db/client.ts";
+import { migrate } from "../../server/db/migrate.ts";
 
 export type DbKind = "sqlite" | "postgres";
 
@@ -41,6 +44,36 @@ export async function tempDatabase(kind: DbKind): Promise<TempDatabase> {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A migrated temp database per test, for tests of the domain against the database itself: `open`
+ * creates it on first use (later calls open another client on the same one), and everything is
+ * closed and dropped after each test (the afterEach this registers), failed or not.
+ */
+export function migratedDatabase(): { open(kind: DbKind): Promise<Database>; url(): string } {
+  let temp: TempDatabase | undefined;
+  const opened: Database[] = [];
+  afterEach(async () => {
+    for (const d of opened.splice(0)) await d.close();
+    await temp?.drop();
+    temp = undefined;
+  });
+  return {
+    async open(kind) {
+      if (!temp) {
+        temp = await tempDatabase(kind);
+        await migrate(temp.url);
+      }
+      const d = await openDatabase(temp.url);
+      opened.push(d);
+      return d;
+    },
+    url() {
+      if (!temp) throw new Error("migratedDatabase: open() first");
+      return temp.url;
     },
   };
 }

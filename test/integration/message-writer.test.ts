@@ -1,34 +1,23 @@
 // Group commit keeps every message rule: two writers (as two processes would) posting into the
 // same conversations at once, with retries mixed in, leave gapless sequences and one row per
 // clientId; a closed conversation refuses only its own messages in a mixed batch.
-import { afterEach, describe, expect, it } from "vitest";
-import { migrate } from "../../server/db/migrate.ts";
-import { openDatabase, type Database } from "../../server/db/client.ts";
+import { describe, expect, it } from "vitest";
 import { MessageWriter } from "../../server/conversations/message-writer.ts";
 import { messageGuard } from "../../server/realtime/message-guard.ts";
 import { DomainError } from "../../server/errors.ts";
 import { createSite } from "../../server/sites/service.ts";
 import { createVisitor } from "../../server/visitors/service.ts";
-import { dbKinds, tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+import { dbKinds, migratedDatabase } from "../helpers/databases.ts";
 
-let temp: TempDatabase | undefined;
-const opened: Database[] = [];
-afterEach(async () => {
-  for (const d of opened.splice(0)) await d.close();
-  await temp?.drop();
-  temp = undefined;
-});
+const database = migratedDatabase();
 
 describe.each(dbKinds())("MessageWriter on %s", (kind) => {
   it("keeps sequences gapless and clientIds unique under two concurrent writers", async () => {
-    temp = await tempDatabase(kind);
-    await migrate(temp.url);
-    const a = await openDatabase(temp.url);
+    const a = await database.open(kind);
     // On SQLite two connections in ONE process would deadlock (better-sqlite3 waits for a lock
     // synchronously, blocking the very event loop that would release it), so there the two
     // writers share a client; across processes SQLite's busy timeout does the waiting.
-    const b = kind === "sqlite" ? a : await openDatabase(temp.url);
-    opened.push(...new Set([a, b]));
+    const b = kind === "sqlite" ? a : await database.open(kind);
     const site = await createSite(a.prisma, { name: "s", origins: ["https://s.example"] });
     const convs: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -59,10 +48,7 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
   });
 
   it("fails only the items of a closed or unknown conversation in a mixed batch", async () => {
-    temp = await tempDatabase(kind);
-    await migrate(temp.url);
-    const d = await openDatabase(temp.url);
-    opened.push(d);
+    const d = await database.open(kind);
     const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
     const { visitor } = await createVisitor(d.prisma, site.id);
     const open = await d.prisma.conversation.create({ data: { siteId: site.id, visitorId: visitor.id, openKey: "a" } });
@@ -80,10 +66,7 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
   });
 
   it("checks ownership, site membership and the visitor limit for a whole batch (the socket guard)", async () => {
-    temp = await tempDatabase(kind);
-    await migrate(temp.url);
-    const d = await openDatabase(temp.url);
-    opened.push(d);
+    const d = await database.open(kind);
     const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
     await d.prisma.site.update({ where: { id: site.id }, data: { membersOnly: true } });
     const [{ visitor: mine }, { visitor: other }] = [await createVisitor(d.prisma, site.id), await createVisitor(d.prisma, site.id)];

@@ -2,31 +2,20 @@
 // widgets sends, keeps every rule of a single open: one open conversation per visitor (also for
 // two tabs in one batch), a retried openKey returns its conversation, the per-visitor and
 // per-address limits count the batch's own opens, and a refused open writes nothing.
-import { afterEach, describe, expect, it } from "vitest";
-import { migrate } from "../../server/db/migrate.ts";
-import { openDatabase, type Database } from "../../server/db/client.ts";
+import { describe, expect, it } from "vitest";
 import { ConversationOpener, openConversations, type Opened } from "../../server/conversations/opener.ts";
 import { closeConversation } from "../../server/conversations/service.ts";
 import { DomainError } from "../../server/errors.ts";
 import { createSite } from "../../server/sites/service.ts";
 import { createVisitor } from "../../server/visitors/service.ts";
-import { dbKinds, tempDatabase, type TempDatabase } from "../helpers/databases.ts";
+import { dbKinds, migratedDatabase } from "../helpers/databases.ts";
 
-let temp: TempDatabase | undefined;
-const opened: Database[] = [];
-afterEach(async () => {
-  for (const d of opened.splice(0)) await d.close();
-  await temp?.drop();
-  temp = undefined;
-});
+const database = migratedDatabase();
 
 const LIMITS = { conversationsPerVisitor: 2, conversationsPerIp: 3, conversationWindowMs: 3600_000 };
 
 async function setup(kind: "sqlite" | "postgres") {
-  temp = await tempDatabase(kind);
-  await migrate(temp.url);
-  const d = await openDatabase(temp.url);
-  opened.push(d);
+  const d = await database.open(kind);
   const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
   const visitor = async () => (await createVisitor(d.prisma, site.id)).visitor.id;
   return { db: d.prisma, siteId: site.id, visitor };
