@@ -2,7 +2,6 @@
 // database handle; every invariant is a database constraint or a conditional update, so any
 // number of server processes may call these at once.
 import type { Db } from "../db/client.ts";
-import { isUniqueViolation } from "../db/errors.ts";
 import { DomainError } from "../errors.ts";
 import { logClose } from "../routing/events.ts";
 import { withRetry } from "../routing/retry.ts";
@@ -10,10 +9,9 @@ import { recordEvent } from "../webhooks/outbox.ts";
 import { toConversationDto } from "./dto.ts";
 import { toMessageDtos } from "./message-dtos.ts";
 import { toResults, writeWithRetry, type PostInput, type PostResult } from "./message-writer.ts";
-import { conversationById, openConversationsOf } from "./reads.ts";
+import { conversationById } from "./reads.ts";
 import { openConversations, type OpenInput, type Opened } from "./opener.ts";
 import type { AbuseLimits } from "../auth/abuse.ts";
-import { sqlOf } from "../db/sql.ts";
 
 const withAssignee = { assignee: { select: { id: true, name: true } } } as const;
 
@@ -33,11 +31,6 @@ export async function postMessage(db: Db, input: PostInput): Promise<PostResult>
 }
 
 export const getConversation = conversationById;
-
-/** The visitor's conversation that is still open, if any. */
-export async function openConversationOf(db: Db, visitorId: string) {
-  return (await openConversationsOf(sqlOf(db), [visitorId])).get(visitorId) ?? null;
-}
 
 /**
  * Opens a conversation for a visitor, or returns the open one (conversations/opener.ts; the

@@ -2,7 +2,7 @@
 // conversations), written once for both providers with Prisma's own `Prisma.sql` templates.
 // On SQLite the statements skip Prisma's request pipeline and run on its connection directly
 // (sqlite-direct.ts): a `$queryRaw` costs ~150 µs there and a compiled `findUnique` ~600 µs,
-// a cached prepared statement ~4 µs (bench/README.md, "Direct statements"). On PostgreSQL they
+// a cached prepared statement ~4 µs (bench/README.md, second round). On PostgreSQL they
 // go through Prisma's `$queryRaw`, whose cost is small beside a network round trip.
 //
 // Rows come back as Prisma's `$queryRaw` gives them for columns (DATETIME as Date, BOOLEAN as

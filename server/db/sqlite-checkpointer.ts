@@ -1,7 +1,7 @@
 // Checkpoints SQLite's WAL from a worker thread. SQLite's own automatic checkpoint runs inside the
 // COMMIT that crosses its threshold, on the event loop: it copies the WAL's pages into the
 // database file and syncs both, which made COMMIT the largest cost of a message batch (~0.5 ms of
-// its ~0.8 ms in bench/README.md's "Durable commits" measurements). The worker's own connection
+// its ~0.8 ms in a micro-benchmark of 20-message batches). The worker's own connection
 // runs PASSIVE checkpoints, which never wait for or block the writer. The main connection keeps
 // an automatic checkpoint far above the worker's pace, as a backstop if the worker falls behind.
 import { createRequire } from "node:module";
