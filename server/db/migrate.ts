@@ -5,7 +5,6 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { providerOf, sqlitePath, type Provider } from "./provider.ts";
 
 const MIGRATIONS_ROOT = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
@@ -54,6 +53,8 @@ function migrateSqlite(databaseUrl: string): string[] {
 }
 
 async function migratePostgres(databaseUrl: string): Promise<string[]> {
+  // pg only where PostgreSQL is used (client.ts loads its adapter the same way).
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
