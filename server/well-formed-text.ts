@@ -1,9 +1,11 @@
-// Strings from clients must be well-formed UTF-16: a lone surrogate ("\ud800") survives JSON
-// and zod but not the database driver, so it is refused at the edge as bad input.
+// Strings from clients must be well-formed UTF-16 without NUL: a lone surrogate ("\ud800")
+// survives JSON and zod but not the database driver, and PostgreSQL's text refuses "\u0000"; both
+// are refused at the edge as bad input. (Caught later, a NUL failed every open or message of the
+// batch it came in with, since they share a transaction.)
 const MAX_DEPTH = 64;
-// a high surrogate not followed by a low one, or a low one not preceded by a high one
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+// a high surrogate not followed by a low one, a low one not preceded by a high one, or NUL
+const UNSTORABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/;
+const wellFormed = (s: string) => !UNSTORABLE.test(s);
 
 /** The path of the first string that is not well-formed, or null when all are (keys included). */
 export function illFormedPath(value: unknown, path: string[] = [], depth = 0): string | null {

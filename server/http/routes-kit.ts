@@ -31,7 +31,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new DomainError("bad_request", formatZodError(parsed.error));
   const bad = illFormedPath(parsed.data);
-  if (bad !== null) throw new DomainError("bad_request", `${bad}: text is not valid Unicode`);
+  if (bad !== null) throw new DomainError("bad_request", `${bad}: text is not valid Unicode (or holds a NUL character)`);
   return parsed.data;
 }
 

@@ -59,7 +59,7 @@ export function handle<S extends z.ZodType, R>(
     }
     const bad = illFormedPath(parsed.data);
     if (bad !== null) {
-      reply({ ok: false, error: { code: "bad_request", message: `${bad}: text is not valid Unicode` } });
+      reply({ ok: false, error: { code: "bad_request", message: `${bad}: text is not valid Unicode (or holds a NUL character)` } });
       return;
     }
     run(parsed.data).then(

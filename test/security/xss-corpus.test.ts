@@ -73,6 +73,10 @@ describe("transcripts", () => {
       expect(await emitAck(agent, "message:send", { conversationId, clientId: `badA${i}`, body })).toMatchObject({ ok: false, error: { code: "bad_request" } });
     }
     expect(await emitAck(visitor, "visitor:update", { name: ILL_FORMED[0] })).toMatchObject({ ok: false, error: { code: "bad_request" } });
+    // Ids too: a NUL in an open's clientId would have failed the whole batch of opens on PostgreSQL.
+    const { socket: other } = await connectVisitor(server);
+    expect(await emitAck(other, "conversation:open", { clientId: "open\u0000key" })).toMatchObject({ ok: false, error: { code: "bad_request" } });
+    expect(await db.conversation.count()).toBe(1);
     expect(await db.message.count()).toBe(count);
     const sent = [...XSS_CORPUS, ...XSS_CORPUS];
 

@@ -36,8 +36,11 @@ export const XSS_CORPUS: readonly string[] = [
   `@SUM(1+9)*cmd|' /C calc'!A0`,
 ];
 
-/** Text that is not Unicode (lone surrogates): refused at the door, never stored or shown. */
-export const ILL_FORMED: readonly string[] = ["lone high \uD800 surrogate", "lone low \uDC00 surrogate", "\uDFFF\uD800 reversed pair"];
+/**
+ * Text that is not Unicode (lone surrogates), or that PostgreSQL cannot store (NUL): refused at
+ * the door, never stored or shown.
+ */
+export const ILL_FORMED: readonly string[] = ["lone high \uD800 surrogate", "lone low \uDC00 surrogate", "\uDFFF\uD800 reversed pair", "a NUL \u0000 inside"];
 
 /**
  * For page.evaluate / frame.evaluate (serialised, so self-contained): the hook in that window,
