@@ -11,6 +11,7 @@
 // item, each item then finding the stored row).
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { Prisma } from "../db/generated/sqlite/client.ts";
 import { sqlOf, type SqlRunner } from "../db/sql.ts";
 import { timeOrderedId } from "../db/time-ordered-id.ts";
@@ -18,7 +19,7 @@ import { DomainError } from "../errors.ts";
 import type { AttachmentDto, AuthorKind, MessageDto } from "../protocol.ts";
 import { attachmentClaims, ClaimConflict } from "../attachments/claims.ts";
 import { recordMessages } from "../webhooks/outbox.ts";
-import { GroupCommit } from "../scale/batch.ts";
+import { eachAlone, GroupCommit } from "../scale/batch.ts";
 import { attachmentsByMessage } from "../attachments/dto.ts";
 import { toMessageDto, type MessageRow } from "./dto.ts";
 import { authorNames } from "./message-dtos.ts";
@@ -77,11 +78,12 @@ export interface PostResult {
 
 /**
  * `authorName`: read in the batch's transaction; `attachments`: known for created rows (no query
- * needed for their DTO), absent for retries.
+ * needed for their DTO), absent for retries. `error`: a refusal (DomainError), or what failed
+ * this item alone when its batch was split (writeWithRetry).
  */
 export type Outcome =
   | { ok: true; row: MessageRow; created: boolean; conversation: PostedConversation; authorName: string | null; attachments?: AttachmentDto[] }
-  | { ok: false; error: DomainError };
+  | { ok: false; error: Error };
 
 type Draft = Exclude<Outcome, { ok: true }> | Omit<Extract<Outcome, { ok: true }>, "authorName">;
 
@@ -229,31 +231,28 @@ async function guarded(
 }
 
 /**
- * Writes one batch, and when a concurrent writer beat it to a clientId (the unique key fired) or
- * an attachment it reserved was gone at write time (ClaimConflict), writes the items one by one
- * so each gets its own answer: one bad item never fails the other messages of its batch.
+ * Writes one batch. When it fails for something an item may have brought (a concurrent writer
+ * beat it to a clientId, an attachment it reserved was gone at write time, a value the database
+ * refuses), the items are written one by one so each gets its own answer: one bad item never fails
+ * the other messages of its batch. A database that cannot be reached fails the batch whole.
  */
 export async function writeWithRetry(db: Db, inputs: readonly PostInput[], guard?: BatchGuard): Promise<Outcome[]> {
   try {
     return await writeMessages(db, inputs, guard);
   } catch (err) {
+    if (inputs.length > 1 && !isDatabaseUnavailable(err)) return eachAlone(inputs, (one) => writeWithRetry(db, one, guard), (error): Outcome => ({ ok: false, error }));
     if (!isUniqueViolation(err) && !(err instanceof ClaimConflict)) throw err;
-    if (inputs.length === 1) {
-      try {
-        return await writeMessages(db, inputs, guard);
-      } catch (again) {
-        if (again instanceof ClaimConflict) return [{ ok: false, error: again }];
-        throw again;
-      }
+    try {
+      return await writeMessages(db, inputs, guard);
+    } catch (again) {
+      if (again instanceof ClaimConflict) return [{ ok: false, error: again }];
+      throw again;
     }
-    const out: Outcome[] = [];
-    for (const input of inputs) out.push(...(await writeWithRetry(db, [input], guard)));
-    return out;
   }
 }
 
-/** Outcomes to what callers get: a PostResult each, or the DomainError it failed with. */
-export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(PostResult | DomainError)[]> {
+/** Outcomes to what callers get: a PostResult each, or the error it failed with. */
+export async function toResults(db: Db, outcomes: readonly Outcome[]): Promise<(PostResult | Error)[]> {
   // Only retries' attachments are not at hand (no statement when there are none).
   const loaded = await attachmentsByMessage(db, outcomes.flatMap((o) => (o.ok && !o.attachments ? [o.row.id] : [])));
   return outcomes.map((o) =>

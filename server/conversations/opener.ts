@@ -13,7 +13,8 @@ import { Prisma } from "../db/generated/sqlite/client.ts";
 import { sqlOf, type SqlRunner } from "../db/sql.ts";
 import { timeOrderedId } from "../db/time-ordered-id.ts";
 import { DomainError } from "../errors.ts";
-import { GroupCommit } from "../scale/batch.ts";
+import { eachAlone, GroupCommit } from "../scale/batch.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 import { recordEvents } from "../webhooks/outbox.ts";
 import { toConversationDto } from "./dto.ts";
 import { conversationsWhere, openConversationsOf, type ConversationWithAssignee } from "./reads.ts";
@@ -43,18 +44,24 @@ function keysOf(input: OpenInput): string[] {
   return [`conv:visitor:${input.visitorId}`, ...(isLoopback(input.ip) ? [] : [`conv:ip:${input.ip}`])];
 }
 
-/** Opens (or finds) a conversation for each input, in one transaction; a result or a refusal each. */
-export async function openConversations(db: Db, limits: Limits, inputs: readonly OpenInput[]): Promise<(Opened | DomainError)[]> {
+/**
+ * Opens (or finds) a conversation for each input, in one transaction; a result or a refusal each.
+ * A batch that fails for anything but a lost unique-key race or an unreachable database is opened
+ * input by input, so one bad input fails only itself.
+ */
+export async function openConversations(db: Db, limits: Limits, inputs: readonly OpenInput[]): Promise<(Opened | Error)[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await sqlOf(db).transaction((tx) => openIn(tx, limits, inputs));
     } catch (err) {
-      if (attempt >= ATTEMPTS || !isUniqueViolation(err)) throw err;
+      if (isUniqueViolation(err) && attempt < ATTEMPTS) continue;
+      if (inputs.length > 1 && !isDatabaseUnavailable(err)) return eachAlone(inputs, (one) => openConversations(db, limits, one), (error) => error);
+      throw err;
     }
   }
 }
 
-async function openIn(tx: SqlRunner, limits: Limits, inputs: readonly OpenInput[]): Promise<(Opened | DomainError)[]> {
+async function openIn(tx: SqlRunner, limits: Limits, inputs: readonly OpenInput[]): Promise<(Opened | Error)[]> {
   const open = await openConversationsOf(tx, [...new Set(inputs.map((i) => i.visitorId))]);
   const retried = await byOpenKey(tx, inputs);
   const needed = inputs.filter((i) => !open.has(i.visitorId) && !retriedOf(retried, i));
@@ -63,12 +70,14 @@ async function openIn(tx: SqlRunner, limits: Limits, inputs: readonly OpenInput[
   const now = new Date();
   const created: { conversation: ConversationWithAssignee; openKey: string }[] = [];
   const admitted: string[] = [];
-  const results = inputs.map((input): Opened | DomainError => {
-    const again = retriedOf(retried, input);
-    if (again) return { conversation: again, created: false };
-    // Also the one this batch just created for another of the visitor's tabs.
+  const results = inputs.map((input): Opened | Error => {
+    // The visitor's open conversation comes first, also the one this batch just created for
+    // another of their tabs: a late retry of an open whose conversation has since been closed
+    // and followed by a new one must land the visitor in the new one.
     const current = open.get(input.visitorId);
     if (current) return { conversation: current, created: false };
+    const again = retriedOf(retried, input);
+    if (again) return { conversation: again, created: false };
     const keys = keysOf(input);
     const [byVisitor, byIp] = keys.map((k) => counts.get(k) ?? 0);
     if (byVisitor >= limits.conversationsPerVisitor || (byIp ?? 0) >= limits.conversationsPerIp) return refused();

@@ -26,7 +26,7 @@ export { messagesSince, REPLAY_LIMIT } from "./reads.ts";
  */
 export async function postMessage(db: Db, input: PostInput): Promise<PostResult> {
   const [result] = await toResults(db, await writeWithRetry(db, [input]));
-  if (result instanceof DomainError) throw result;
+  if (result instanceof Error) throw result;
   return result;
 }
 
@@ -39,7 +39,7 @@ export const getConversation = conversationById;
  */
 export async function openConversation(db: Db, limits: AbuseLimits, input: OpenInput): Promise<Opened> {
   const [result] = await openConversations(db, limits, [input]);
-  if (result instanceof DomainError) throw result;
+  if (result instanceof Error) throw result;
   return result;
 }
 

@@ -132,3 +132,19 @@ export class GroupCommit<I, O> {
     }
   }
 }
+
+/**
+ * A failed batch, item by item: runs `write` for each input on its own, in order; an input whose
+ * write throws gets `failed(err)` as its result. So one bad item fails only itself.
+ */
+export async function eachAlone<I, O>(inputs: readonly I[], write: (one: [I]) => Promise<O[]>, failed: (err: Error) => O): Promise<O[]> {
+  const out: O[] = [];
+  for (const input of inputs) {
+    try {
+      out.push(...(await write([input])));
+    } catch (err) {
+      out.push(failed(err instanceof Error ? err : new Error(String(err))));
+    }
+  }
+  return out;
+}

@@ -100,3 +100,30 @@ describe.each(dbKinds())("MessageWriter on %s", (kind) => {
     expect(await d.prisma.conversation.findUniqueOrThrow({ where: { id: conv.id } })).toMatchObject({ visitorMinute: Math.floor(clock / 60_000), visitorMinuteCount: 2 });
   });
 });
+
+const POISON = {
+  sqlite: [`CREATE TRIGGER "poison" BEFORE INSERT ON "Message" WHEN NEW."body" = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END`],
+  postgres: [
+    `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned row'; END $$`,
+    `CREATE TRIGGER poison BEFORE INSERT ON "Message" FOR EACH ROW WHEN (NEW."body" = 'poison') EXECUTE FUNCTION poison()`,
+  ],
+};
+
+describe.each(dbKinds())("a message the database refuses, on %s", (kind) => {
+  it("fails only itself: the batch is written message by message", async () => {
+    const d = await database.open(kind);
+    const site = await createSite(d.prisma, { name: "s", origins: ["https://s.example"] });
+    const { visitor } = await createVisitor(d.prisma, site.id);
+    const conv = await d.prisma.conversation.create({ data: { siteId: site.id, visitorId: visitor.id } });
+    for (const sql of POISON[kind]) await d.prisma.$executeRawUnsafe(sql);
+    const w = new MessageWriter(d.prisma);
+    const post = (clientId: string, body: string) => w.post({ conversationId: conv.id, authorKind: "visitor", authorId: visitor.id, clientId, body });
+    const results = await Promise.allSettled([post("a", "first"), post("b", "poison"), post("c", "third")]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const stored = await d.prisma.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
+    expect(stored.map((m) => [m.seq, m.clientId])).toEqual([
+      [1, "a"],
+      [2, "c"],
+    ]);
+  });
+});

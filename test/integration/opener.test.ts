@@ -21,7 +21,7 @@ async function setup(kind: "sqlite" | "postgres") {
   return { db: d.prisma, siteId: site.id, visitor };
 }
 
-const outcome = (r: Opened | DomainError) => (r instanceof DomainError ? r.code : r.created ? "created" : "found");
+const outcome = (r: Opened | Error) => (r instanceof DomainError ? r.code : r instanceof Error ? r.message : r.created ? "created" : "found");
 
 describe.each(dbKinds())("opening conversations on %s", (kind) => {
   it("gives each visitor one open conversation, also two tabs opening in the same batch", async () => {
@@ -51,11 +51,16 @@ describe.each(dbKinds())("opening conversations on %s", (kind) => {
     const { db, siteId, visitor } = await setup(kind);
     const v = await visitor();
     const [first] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: "k1", ip: "203.0.113.9" }]);
-    if (first instanceof DomainError) throw first;
+    if (first instanceof Error) throw first;
     await closeConversation(db, first.conversation.id);
     const [again] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: "k1", ip: "203.0.113.9" }]);
     expect(again).toMatchObject({ created: false, conversation: { id: first.conversation.id, status: "closed" } });
     expect(await db.abuseEvent.count()).toBe(2); // visitor and address, once
+    // Once the visitor has started a new conversation, a late retry of k1 lands in that one.
+    const [next] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: "k2", ip: "203.0.113.9" }]);
+    expect(next).toMatchObject({ created: true });
+    const [late] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: "k1", ip: "203.0.113.9" }]);
+    expect(late).toMatchObject({ created: false, conversation: { id: (next as Opened).conversation.id, status: "queued" } });
   });
 
   it("counts the batch's own opens against the per-visitor and per-address limits, and a refusal writes nothing", async () => {
@@ -76,7 +81,7 @@ describe.each(dbKinds())("opening conversations on %s", (kind) => {
     const v = await visitor();
     for (const key of ["a", "b"]) {
       const [r] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: key, ip: "127.0.0.1" }]);
-      if (r instanceof DomainError) throw r;
+      if (r instanceof Error) throw r;
       await closeConversation(db, r.conversation.id);
     }
     const [third] = await openConversations(db, LIMITS, [{ siteId, visitorId: v, openKey: "c", ip: "127.0.0.1" }]);
@@ -92,5 +97,21 @@ describe.each(dbKinds())("opening conversations on %s", (kind) => {
     const results = await Promise.all(vs.map((visitorId, i) => opener.open({ siteId, visitorId, openKey: `k${i}`, ip: "127.0.0.1" })));
     const events = await db.webhookEvent.findMany({ where: { type: "conversation.created" } });
     expect(events.map((e) => (JSON.parse(e.payload) as { conversation: { id: string } }).conversation.id).sort()).toEqual(results.map((r) => r.conversation.id).sort());
+  });
+});
+
+describe.each(dbKinds())("a bad open in a batch on %s", (kind) => {
+  it("fails only itself: the batch is opened input by input when the database refuses it", async () => {
+    const { db, siteId, visitor } = await setup(kind);
+    const [a, b] = [await visitor(), await visitor()];
+    const opener = new ConversationOpener(db, LIMITS);
+    // No such visitor: its INSERT breaks the foreign key, which used to fail the whole batch.
+    const results = await Promise.allSettled([
+      opener.open({ siteId, visitorId: a, openKey: "k", ip: "127.0.0.1" }),
+      opener.open({ siteId, visitorId: "no-such-visitor", openKey: "k", ip: "127.0.0.1" }),
+      opener.open({ siteId, visitorId: b, openKey: "k", ip: "127.0.0.1" }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await db.conversation.findMany()).map((c) => c.visitorId).sort()).toEqual([a, b].sort());
   });
 });
