@@ -45,13 +45,21 @@ function convert(row: Record<string, unknown>, conversions: NonNullable<Prepared
 
 export function directSqlite(link: SqliteLink): SqlDatabase {
   const cache = new Map<string, Prepared>();
+  let cachedFor: BetterSqlite3.Database | null = null;
 
   const client = (): BetterSqlite3.Database => {
     if (!link.client) throw new Error("sqlite-direct: the database is not connected");
+    // Statements belong to the connection that prepared them: a new one (Prisma reconnected)
+    // starts with an empty cache instead of running statements of a closed connection.
+    if (link.client !== cachedFor) {
+      cache.clear();
+      cachedFor = link.client;
+    }
     return link.client;
   };
 
   const prepared = (text: string): Prepared => {
+    const db = client();
     let p = cache.get(text);
     if (p) {
       // Most recently used last, so the oldest entry is the first one evicted.
@@ -61,7 +69,7 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
     }
     // Prisma's adapter turns safe integers on for the whole connection; the rows here carry
     // numbers, as Prisma's own reads of Int columns do (no id or count nears 2^53).
-    p = { stmt: client().prepare(text).safeIntegers(false), conversions: null };
+    p = { stmt: db.prepare(text).safeIntegers(false), conversions: null };
     cache.set(text, p);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     return p;

@@ -55,8 +55,13 @@ export function sqliteLink(durable: () => Promise<void> = async () => undefined)
  * only if the machine loses power then, and then the unacknowledged writer retries.
  */
 export async function releaseDurably(link: SqliteLink, release: Release): Promise<void> {
-  const wrote = link.wrote();
-  release();
+  let wrote: boolean;
+  try {
+    wrote = link.wrote();
+  } finally {
+    // Whatever wrote() does, the lock goes back: a lock kept here stops every writer for good.
+    release();
+  }
   if (wrote) await link.durable();
 }
 

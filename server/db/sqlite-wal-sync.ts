@@ -7,12 +7,32 @@
 // loss) while the loop keeps reading sockets; commits that land while a flush runs share the next
 // one (group commit): a write is reported done only once its flush completed
 // (sqlite-serial.ts releaseDurably), while the statements behind it go on.
-import { close, fdatasync, open } from "node:fs";
+import { close, fdatasync, fsync, open } from "node:fs";
+import { dirname } from "node:path";
 import { promisify } from "node:util";
 
 const openFile = promisify(open);
 const syncFile = promisify(fdatasync);
+const fsyncFile = promisify(fsync);
 const closeFile = promisify(close);
+
+/**
+ * Opens the WAL and makes its directory entry durable once: a WAL file created since the last
+ * directory sync could vanish in a power loss with everything synced into it. SQLite syncs the
+ * directory on the WAL's first sync itself, but under synchronous=NORMAL that comes only with the
+ * first checkpoint.
+ */
+async function openWal(dbFile: string): Promise<number> {
+  const fd = await openFile(`${dbFile}-wal`, "r");
+  try {
+    const dir = await openFile(dirname(dbFile), "r");
+    await fsyncFile(dir).finally(() => closeFile(dir));
+  } catch (err) {
+    await closeFile(fd).catch(() => undefined);
+    throw err;
+  }
+  return fd;
+}
 
 export interface WalSync {
   /** Resolves once everything committed before the call is on disk. */
@@ -30,7 +50,14 @@ export function walSync(dbFile: string, flushFile: (fd: number) => Promise<void>
   let next: Promise<void> | null = null;
 
   const flush = (): Promise<void> => {
-    fd ??= openFile(`${dbFile}-wal`, "r");
+    if (!fd) {
+      const opening = openWal(dbFile);
+      fd = opening;
+      // A failed open is tried again by the next flush instead of failing every flush after it.
+      opening.catch(() => {
+        if (fd === opening) fd = null;
+      });
+    }
     const p = fd.then(flushFile).finally(() => {
       if (running === p) running = null;
     });

@@ -41,7 +41,9 @@ export function messageGuard(limits: Pick<AbuseLimits, "messagesPerMinute">, now
     items.forEach((item, i) => {
       if (item.input.poster.kind !== "visitor" || verdicts[i] || item.retry) return;
       const w = item.window;
-      if (w.minute !== minute) Object.assign(w, { minute, count: 0 });
+      // Only a later minute opens a new window: a process whose clock runs behind the one that
+      // stored the window (several servers) must not reset it again and again.
+      if (minute > w.minute) Object.assign(w, { minute, count: 0 });
       if (w.count >= limits.messagesPerMinute) verdicts[i] = new DomainError("rate_limited", "You are sending messages too fast; wait a moment");
       else w.count += 1;
     });
