@@ -3,7 +3,7 @@
 // stays plain "ready".
 import { EventEmitter } from "node:events";
 import { Manager } from "socket.io-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { limitConnections } from "../../server/scale/connection-limit.ts";
 import { closeAllClients, connectVisitor, visitorRefused } from "../helpers/clients.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
@@ -75,40 +75,50 @@ describe("connection-rate limit", () => {
   });
 
   it("by default lets in as many handshakes as the process finishes in 2 s at its recent pace, never fewer than 64", () => {
-    type Socket = { conn: EventEmitter };
-    type Mw = (socket: Socket, next: (err?: Error & { data?: { code?: string } }) => void) => void;
-    let middleware: Mw | null = null;
-    let onConnection: ((socket: Socket) => void) | null = null;
-    const nsp = { use: (fn: Mw) => (middleware = fn), on: (_event: "connection", fn: (socket: Socket) => void) => (onConnection = fn) };
-    let t = 1_000_000;
-    limitConnections([nsp], { burst: 1_000_000, perSecond: 1_000_000 }, { now: () => t });
-    const admitted: Socket[] = [];
-    /** admits until the first refusal (or `most`), returns how many got in */
-    const admitUpTo = (most: number) => {
-      for (let n = 0; n < most; n++) {
-        const socket = { conn: new EventEmitter() };
-        let ok = true;
-        middleware!(socket, (err) => (ok = !err));
-        if (!ok) return n;
-        admitted.push(socket);
-      }
-      return most;
-    };
-    const finish = (count: number, gapMs: number) => {
-      for (let i = 0; i < count; i++) {
-        t += gapMs;
-        onConnection!(admitted.shift() as Socket);
-      }
-    };
-    // Nothing measured yet: a crowd of 300 gets in at once.
-    expect(admitUpTo(300)).toBe(300);
-    // Slow handshakes (50 ms apart): 2 s holds 40 of them, so the floor of 64 applies.
-    finish(250, 50);
-    expect(admitted).toHaveLength(50);
-    expect(admitUpTo(100)).toBe(14);
-    // Fast ones (0.5 ms apart) and the cap grows far past 64 again.
-    finish(32, 0.5);
-    expect(admitUpTo(500)).toBe(500);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      type Socket = { conn: EventEmitter };
+      type Mw = (socket: Socket, next: (err?: Error & { data?: { code?: string } }) => void) => void;
+      let middleware: Mw | null = null;
+      let onConnection: ((socket: Socket) => void) | null = null;
+      const nsp = { use: (fn: Mw) => (middleware = fn), on: (_event: "connection", fn: (socket: Socket) => void) => (onConnection = fn) };
+      let t = 1_000_000;
+      limitConnections([nsp], { burst: 1_000_000, perSecond: 1_000_000 }, { now: () => t });
+      const admitted: Socket[] = [];
+      /** admits until the first refusal (or `most`), returns how many got in */
+      const admitUpTo = (most: number) => {
+        for (let n = 0; n < most; n++) {
+          const socket = { conn: new EventEmitter() };
+          let ok = true;
+          middleware!(socket, (err) => (ok = !err));
+          if (!ok) return n;
+          admitted.push(socket);
+        }
+        return most;
+      };
+      const finish = (count: number, gapMs: number) => {
+        for (let i = 0; i < count; i++) {
+          t += gapMs;
+          onConnection!(admitted.shift() as Socket);
+        }
+      };
+      // Nothing measured yet: a crowd of 300 gets in at once.
+      expect(admitUpTo(300)).toBe(300);
+      // Slow handshakes (50 ms apart): 2 s holds 40 of them, so the floor of 64 applies.
+      finish(250, 50);
+      expect(admitted).toHaveLength(50);
+      expect(admitUpTo(100)).toBe(14);
+      // Fast ones (0.5 ms apart) and the cap grows far past 64 again.
+      finish(32, 0.5);
+      expect(admitUpTo(500)).toBe(500);
+      // Then handshakes that never finish: their hold runs out (their places are freed) and the
+      // cap is back at the floor, whatever the pace was before.
+      vi.advanceTimersByTime(10_000);
+      expect(admitted.length).toBeGreaterThan(500);
+      expect(admitUpTo(100)).toBe(64);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a handshake refused after the gate gives its place back: bad handshakes cannot fill it", async () => {
