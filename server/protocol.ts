@@ -525,7 +525,7 @@ export interface AgentClientToServer {
 }
 
 export interface AgentServerToClient {
-  /** a conversation I had is no longer mine; `conversation:updated` follows with its new state */
+  /** a conversation I had is no longer mine; `conversations:updated` follows with its new state */
   "conversation:unassigned": (info: UnassignedDto) => void;
 }
 

@@ -87,4 +87,54 @@ describe("widget on a bad network", () => {
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(received.filter((m) => m.authorKind === "visitor").map((m) => m.body)).toEqual(["one", "two", "three"]);
   });
+
+  it("tells the host page of a message whose answer was lost, once, when the reconnection confirms it", async () => {
+    // The host page's Parley("on", "message") handler, keeping the bodies it hears of.
+    const head = `<script>
+      window.__heard = [];
+      window.Parley = window.Parley || function () { (Parley.q = Parley.q || []).push(arguments); };
+      Parley("on", "message", function (m) { __heard.push(m.body); });
+    </script>`;
+    const { server, host, context, page } = await env.setup({ head });
+    await addAgent(server, { email: "ana@example.com", name: "Ana" });
+    await onlineAgent(server, "ana@example.com");
+    // Between the chat and Parley: once armed, the answer to the next message:send is dropped and
+    // the connection cut, as when the network fails right after the server stored the message.
+    let armed = false;
+    let dropped = 0;
+    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const parley = ws.connectToServer();
+      const sends = new Set<string>();
+      ws.onMessage((m) => {
+        const send = typeof m === "string" ? /^42\/visitor,(\d+)\["message:send"/.exec(m) : null;
+        if (send && armed) sends.add(send[1]);
+        parley.send(m);
+      });
+      parley.onMessage((m) => {
+        const ack = typeof m === "string" ? /^43\/visitor,(\d+)\[/.exec(m) : null;
+        if (ack && sends.has(ack[1])) {
+          armed = false;
+          dropped++;
+          void ws.close();
+          void parley.close();
+          return;
+        }
+        ws.send(m);
+      });
+    });
+    await page.goto(host.url("/"));
+    const heard = () => page.evaluate(() => (window as unknown as { __heard: string[] }).__heard.slice());
+    const frame = await openChat(page);
+    await say(frame, "Opening line");
+    await frame.locator(".me .st").getByText("Delivered").waitFor();
+    armed = true;
+    await say(frame, "Lost answer");
+    // The widget reconnects, catches up and finds the message stored: it is delivered, and news.
+    await page.waitForFunction(() => (window as unknown as { __heard: string[] }).__heard.includes("Lost answer"), null, { timeout: 15_000 });
+    expect(dropped).toBe(1);
+    await say(frame, "After it");
+    await page.waitForFunction(() => (window as unknown as { __heard: string[] }).__heard.includes("After it"));
+    expect(await heard()).toEqual(["Opening line", "Lost answer", "After it"]);
+    expect((await server.app.database.prisma.message.findMany({ orderBy: { seq: "asc" } })).map((m) => m.body)).toEqual(["Opening line", "Lost answer", "After it"]);
+  });
 });

@@ -191,21 +191,23 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
   };
 
   /**
-   * `live`: the messages that are news (the host page hears of them): true for message:new, or
-   * the one our own send just stored (the server sends it back in the ack, not as message:new).
+   * `live`: true for message:new, whose messages are news (the host page hears of them). So are
+   * the ones that confirm a message of our outbox, however they come (the send's ack, an open's,
+   * a catch-up after the ack was lost): the server does not send our own back as message:new.
    */
-  const receive = (incoming: MessageDto[], live: boolean | ((m: MessageDto) => boolean)) => {
+  const receive = (incoming: MessageDto[], live: boolean) => {
     const conv = state.conversation;
     const mine = conv ? incoming.filter((m) => m.conversationId === conv.id) : [];
     if (!mine.length) return;
     const known = new Set(state.messages.map((m) => m.seq));
     const fresh = mine.filter((m) => !known.has(m.seq));
     const stored = new Set(mine.map((m) => m.clientId));
+    const pending = new Set(state.outbox.map((e) => e.clientId));
     const outbox = state.outbox.filter((e) => !stored.has(e.clientId));
     const fromAgent = fresh.some((m) => m.authorKind !== "visitor");
     set({ messages: mergeMessages(state.messages, mine), outbox, agentTyping: fromAgent ? false : state.agentTyping });
     if (outbox.length !== state.outbox.length) persist();
-    const news = live === true ? fresh : live ? fresh.filter(live) : [];
+    const news = live ? fresh : fresh.filter((m) => pending.has(m.clientId));
     if (news.length) {
       for (const m of news)
         host.message({ id: m.id, seq: m.seq, authorKind: m.authorKind, authorName: m.authorName, body: m.body, createdAt: m.createdAt, attachments: (m.attachments ?? []).map((a) => ({ name: a.name, kind: a.kind })) });
@@ -266,7 +268,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
           const opened = await call("conversation:open", { clientId: saved.openKey, message: { clientId: head.clientId, body: head.body }, ...(prechat ?? {}) });
           if (opened?.ok) {
             adopt(opened.data.conversation);
-            receive(opened.data.messages, (m) => m.clientId === head.clientId);
+            receive(opened.data.messages, false);
           }
           ack = opened;
         } else {
@@ -276,7 +278,7 @@ export function createChatClient(boot: WidgetBootDto, host: HostLink, stores: St
             body: head.body,
             ...(head.attachments?.length ? { attachmentIds: head.attachments.map((a) => a.id) } : {}),
           });
-          if (sent?.ok) receive([sent.data], true);
+          if (sent?.ok) receive([sent.data], false);
           ack = sent;
         }
         if (!ack) return; // no answer: the next connection sends it again
