@@ -133,6 +133,21 @@ it("lets commits that arrive during a flush share the next one", async () => {
   expect(gates).toHaveLength(2);
 });
 
+it("tries the WAL again after a failed open instead of failing every flush after it", async () => {
+  temp = await tempDatabase("sqlite");
+  const file = sqlitePath(temp.url);
+  let flushes = 0;
+  const wal = walSync(file, async () => {
+    flushes++;
+  });
+  cleanups.push(() => wal.close());
+  // No WAL file yet: the flush fails, and says why.
+  await expect(wal.durable()).rejects.toMatchObject({ code: "ENOENT" });
+  writeFileSync(`${file}-wal`, "");
+  await wal.durable();
+  expect(flushes).toBe(1);
+});
+
 it("checkpoints the WAL from its worker while the main connection only writes", async () => {
   temp = await tempDatabase("sqlite");
   await migrate(temp.url);
