@@ -114,7 +114,8 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
     const sustained = top?.achieved ?? 0;
     const bareSustained = best(bareTried)?.achieved ?? 0;
     const last = tried[tried.length - 1];
-    const firstFailed = tried.find((r) => !r.sustained);
+    // The lowest failed step (a bisection step below the ramp's first failure), and why it failed.
+    const lowestFailed = tried.filter((r) => !r.sustained).reduce<(typeof tried)[number] | null>((m, r) => (m === null || r.offered < m.offered ? r : m), null);
     const judged = !h.quick && h.opts.db === "sqlite";
     return {
       baseline: "raw single-row INSERTs, same database and driver, no Socket.IO; and a bare Socket.IO relay, same ramp",
@@ -131,7 +132,7 @@ export async function throughput(h: Harness): Promise<ScenarioOutcome> {
         row("  e2e p99 at that rate", "ms", top?.e2e.p99 ?? null, best(bareTried)?.e2e.p99 ?? null),
         row("  store (ack) p99 at that rate / raw insert p99", "ms", top?.ack.p99 ?? null, raw.latency.p99),
         row("  server CPU per message at that rate", "µs", top?.serverCpuPerMessageUs ?? null, best(bareTried)?.serverCpuPerMessageUs ?? null),
-        row(`lowest rate not sustained (${firstFailed ? firstFailed.why.join(", ") : "none"})`, "/s", tried.filter((r) => !r.sustained).reduce<number | null>((m, r) => (m === null || r.offered < m ? r.offered : m), null), null),
+        row(`lowest rate not sustained (${lowestFailed ? lowestFailed.why.join(", ") : "none"})`, "/s", lowestFailed?.offered ?? null, null),
         row("load generator CPU at the last step (% of a core, per worker)", "%", last ? Math.max(...last.generatorCpu) : null, null),
       ],
       delivery: tried.map((r) => r.delivery).reduce(addDelivery, NO_DELIVERY),
