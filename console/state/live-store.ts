@@ -94,15 +94,6 @@ export function applySummaries(list: readonly ConversationSummaryDto[], keep: (c
   });
 }
 
-export function forgetSummary(id: string): void {
-  live.set((s) => {
-    if (!s.conversations[id]) return {};
-    const conversations = { ...s.conversations };
-    delete conversations[id];
-    return { conversations };
-  });
-}
-
 /** Applies a ConversationDto (an ack) to the summary we hold, keeping visitor and site. */
 export function applyConversation(c: ConversationDto): void {
   live.set((s) => {

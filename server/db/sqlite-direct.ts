@@ -6,7 +6,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { Prisma } from "./generated/sqlite/client.ts";
 import { toSql, type SqlDatabase, type SqlRunner } from "./sql.ts";
-import { releaseDurably, whenFree, type SqliteLink } from "./sqlite-serial.ts";
+import { underLock, whenFree, type SqliteLink } from "./sqlite-serial.ts";
 
 /** Distinct statement texts kept prepared; IN lists make one text per list length. */
 const CACHE_SIZE = 1_000;
@@ -94,20 +94,11 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
     return p.stmt.reader ? p.stmt.all(args).length : p.stmt.run(args).changes;
   };
 
-  /** A statement on its own: once it wrote, it is done only when the WAL is on disk. */
-  const alone = async <T>(query: Prisma.Sql, run: (q: Prisma.Sql) => T): Promise<T> => {
-    const release = await link.lock();
-    let result: T;
-    try {
-      // Another process may hold the write lock: wait for it without blocking (sqlite-serial.ts).
-      result = await whenFree(async () => run(query));
-    } catch (err) {
-      release();
-      throw err;
-    }
-    await releaseDurably(link, release);
-    return result;
-  };
+  /**
+   * A statement on its own: once it wrote, it is done only when the WAL is on disk. Another
+   * process may hold the write lock: it is waited for without blocking (sqlite-serial.ts).
+   */
+  const alone = <T>(query: Prisma.Sql, run: (q: Prisma.Sql) => T): Promise<T> => underLock(link, () => whenFree(async () => run(query)));
 
   /** Inside a transaction: the lock is held already. */
   const inside: SqlRunner = {
@@ -118,28 +109,22 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
   return {
     $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), (q) => rowsOf<T>(q)),
     $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), changesOf),
-    async transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      const release = await link.lock();
-      let result: T;
-      try {
+    transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      return underLock(link, async () => {
         const db = client();
         // IMMEDIATE: the write lock is taken now, so a transaction that reads and then writes
         // cannot fail half-way because another process wrote in between.
         await whenFree(async () => prepared("BEGIN IMMEDIATE").stmt.run());
         try {
-          result = await body(inside);
+          const result = await body(inside);
           prepared("COMMIT").stmt.run();
+          return result;
         } catch (err) {
           // A failed statement may have ended the transaction already (SQLITE_FULL and the like).
           if (db.inTransaction) prepared("ROLLBACK").stmt.run();
           throw err;
         }
-      } catch (err) {
-        release();
-        throw err;
-      }
-      await releaseDurably(link, release);
-      return result;
+      });
     },
   };
 }

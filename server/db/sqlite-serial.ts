@@ -65,6 +65,23 @@ export async function releaseDurably(link: SqliteLink, release: Release): Promis
   if (wrote) await link.durable();
 }
 
+/**
+ * Runs `work` holding the link's lock: let go at once when it fails, else durably (a write is
+ * done once its flush is). What every statement and direct transaction of this process runs in.
+ */
+export async function underLock<T>(link: SqliteLink, work: () => Promise<T>): Promise<T> {
+  const release = await link.lock();
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    release();
+    throw err;
+  }
+  await releaseDurably(link, release);
+  return result;
+}
+
 /** How long a statement keeps retrying while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
 
@@ -136,18 +153,7 @@ function wrapTransaction(tx: Transaction, release: Release, link: SqliteLink): T
 function serialise(inner: SqlDriverAdapter, link: SqliteLink): SqlDriverAdapter {
   const { lock } = link;
   const connectionInfo = inner.getConnectionInfo?.bind(inner);
-  const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
-    const release = await lock();
-    let result: T;
-    try {
-      result = await whenFree(run);
-    } catch (err) {
-      release();
-      throw err;
-    }
-    await releaseDurably(link, release);
-    return result;
-  };
+  const exclusive = <T>(run: () => Promise<T>): Promise<T> => underLock(link, () => whenFree(run));
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,

@@ -28,14 +28,15 @@ interface AgentStateRow extends Omit<AgentState, "maxChats" | "openCount"> {
 
 const agentColumns = Prisma.sql`"id", "status", "active", "disconnectedAt", "maxChats", "openCount", "lastAssignedAt"`;
 
-function toAgentState(r: AgentStateRow): AgentState {
+/** An agent row's counts as numbers (integers may come back as bigint from the driver). */
+function withCounts<R extends { maxChats: IntLike | null; openCount: IntLike }>(r: R): Omit<R, "maxChats" | "openCount"> & { maxChats: number | null; openCount: number } {
   return { ...r, maxChats: r.maxChats === null ? null : Number(r.maxChats), openCount: Number(r.openCount) };
 }
 
 /** Agents matching `where` (on "Agent"), as the policy sees them. */
 export async function agentsWhere(db: SqlRunner, where: Prisma.Sql): Promise<AgentState[]> {
   const rows = await db.$queryRaw<AgentStateRow[]>`SELECT ${agentColumns} FROM "Agent" WHERE ${where}`;
-  return rows.map(toAgentState);
+  return rows.map(withCounts);
 }
 
 interface SiteRow {
@@ -99,5 +100,5 @@ export async function agentRowsOf(db: Db, agentIds: readonly string[]): Promise<
   if (agentIds.length === 0) return [];
   const rows = await sqlOf(db).$queryRaw<(Omit<AgentRow, "maxChats" | "openCount"> & { maxChats: IntLike | null; openCount: IntLike })[]>`SELECT "id", "email", "name", "role", "status", "maxChats", "openCount"
     FROM "Agent" WHERE "id" IN (${Prisma.join([...agentIds])})`;
-  return rows.map((r) => ({ ...r, maxChats: r.maxChats === null ? null : Number(r.maxChats), openCount: Number(r.openCount) }));
+  return rows.map(withCounts);
 }

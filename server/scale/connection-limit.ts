@@ -5,10 +5,8 @@
 // after the same random delay (which refused most of them again and stretched the tail).
 import { TokenBucket } from "../auth/rate-limit.ts";
 import { Counter } from "prom-client";
-import type { Metrics } from "../metrics.ts";
-
 import type { ConnectionRate } from "../config.ts";
-
+import type { Metrics } from "../metrics.ts";
 
 /** Appointments are never further out than this: a refusal is cheap, a client parked long is not. */
 const MAX_RETRY_AFTER_MS = 10_000;

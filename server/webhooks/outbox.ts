@@ -41,9 +41,21 @@ export async function recordEvents<T extends WebhookEventType>(
   at = new Date(),
 ): Promise<void> {
   if (payloads.length === 0 || !(await subscribed(tx, type))) return;
-  const rows: Prisma.Sql[] = [];
-  for (const payload of payloads) rows.push(Prisma.sql`(${newEventId()}, ${type}, ${JSON.stringify(await payload())}, ${at})`);
-  await tx.$executeRaw`INSERT INTO "WebhookEvent" ("id", "type", "payload", "createdAt") VALUES ${Prisma.join(rows)}`;
+  const rows: EventRow[] = [];
+  for (const payload of payloads) rows.push({ type, payload: await payload(), at });
+  await insertEvents(tx, rows);
+}
+
+interface EventRow {
+  type: WebhookEventType;
+  payload: unknown;
+  at: Date;
+}
+
+/** The events in one insert. */
+async function insertEvents(tx: SqlRunner, rows: readonly EventRow[]): Promise<void> {
+  const values = rows.map((r) => Prisma.sql`(${newEventId()}, ${r.type}, ${JSON.stringify(r.payload)}, ${r.at})`);
+  await tx.$executeRaw`INSERT INTO "WebhookEvent" ("id", "type", "payload", "createdAt") VALUES ${Prisma.join(values)}`;
 }
 
 /** The conversation as it stands inside the transaction (after the change). */
@@ -77,7 +89,7 @@ export async function recordMessages(
       visitorId: conv?.visitorId ?? "",
     };
     const payload: WebhookPayloads["message.created"] = { message };
-    return Prisma.sql`(${newEventId()}, ${"message.created"}, ${JSON.stringify(payload)}, ${r.createdAt})`;
+    return { type: "message.created" as const, payload, at: r.createdAt };
   });
-  await tx.$executeRaw`INSERT INTO "WebhookEvent" ("id", "type", "payload", "createdAt") VALUES ${Prisma.join(data)}`;
+  await insertEvents(tx, data);
 }
