@@ -20,6 +20,11 @@ export interface SqlRunner {
 /** A runner that also opens write transactions (the whole body commits or none of it). */
 export interface SqlDatabase extends SqlRunner {
   transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Whether transaction() holds the database's write lock from its start (the direct runner's
+   * BEGIN IMMEDIATE on SQLite): a body then needs no statement of its own to lock rows first.
+   */
+  readonly lockedFromBegin: boolean;
 }
 
 /** The template a tagged call or a ready Prisma.Sql stands for. */
@@ -33,6 +38,7 @@ export function prismaSql(db: Db): SqlDatabase {
     $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => db.$queryRaw<T>(toSql(query, values)),
     $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => db.$executeRaw(toSql(query, values)),
     transaction: (body) => db.$transaction((tx) => body(tx)),
+    lockedFromBegin: false,
   };
 }
 

@@ -109,6 +109,7 @@ export function directSqlite(link: SqliteLink): SqlDatabase {
   return {
     $queryRaw: <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), (q) => rowsOf<T>(q)),
     $executeRaw: (query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => alone(toSql(query, values), changesOf),
+    lockedFromBegin: true,
     transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T> {
       return underLock(link, async () => {
         const db = client();
